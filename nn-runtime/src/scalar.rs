@@ -1,0 +1,74 @@
+//! The scalar types a network computes in.
+
+use nalgebra::RealField;
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for f32 {}
+    impl Sealed for f64 {}
+}
+
+/// A floating-point scalar a network can be instantiated with: `f32` or `f64`.
+///
+/// Every generated network is generic over its scalar, `Net<T: Float = f32>`, so the same
+/// definition runs fast in `f32` and is checked against numerical gradients in `f64`.
+/// The trait is sealed: the activations, losses and initialisers are written and tested for
+/// these two types only.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a scalar type a network can compute in",
+    label = "networks are generic over `f32` or `f64` only",
+    note = "use `f32` (the default) for speed, or `f64` for gradient checks"
+)]
+pub trait Float:
+    RealField + Copy + Default + bytemuck::Pod + Send + Sync + sealed::Sealed
+{
+    /// The type's name, as written in Rust (`"f32"` or `"f64"`).
+    const NAME: &'static str;
+
+    /// Converts an `f64` constant, rounding to nearest for `f32`.
+    fn lit(x: f64) -> Self;
+
+    /// Widens (or, for `f64`, copies) the value to `f64`.
+    fn as_f64(self) -> f64;
+
+    /// The error function, `erf(x) = 2/sqrt(pi) * integral from 0 to x of exp(-t^2) dt`.
+    fn erf(self) -> Self;
+}
+
+impl Float for f32 {
+    const NAME: &'static str = "f32";
+
+    #[inline(always)]
+    fn lit(x: f64) -> Self {
+        x as f32
+    }
+
+    #[inline(always)]
+    fn as_f64(self) -> f64 {
+        f64::from(self)
+    }
+
+    #[inline]
+    fn erf(self) -> Self {
+        libm::erff(self)
+    }
+}
+
+impl Float for f64 {
+    const NAME: &'static str = "f64";
+
+    #[inline(always)]
+    fn lit(x: f64) -> Self {
+        x
+    }
+
+    #[inline(always)]
+    fn as_f64(self) -> f64 {
+        self
+    }
+
+    #[inline]
+    fn erf(self) -> Self {
+        libm::erf(self)
+    }
+}

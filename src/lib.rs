@@ -1,0 +1,3 @@
+//! nn
+pub use nn_runtime::*;
+pub use nn_macros::network;
