@@ -1,8 +1,22 @@
-//! The `network!` compiler.
-use proc_macro::TokenStream;
+//! The `network!` compiler of the `nn` crate.
+//!
+//! A small compiler with one job per module, in the order data flows: `parse` reads the
+//! tokens into a syntax tree, `check` turns it into a typed graph (`ir`) with every width
+//! known and every rule enforced, collecting all errors in `ctxt`, and `generate` writes the
+//! Rust. `expand` runs the pipeline. Users depend on `nn`, which re-exports the macro.
 
-/// Compiles a network description.
+mod check;
+mod ctxt;
+mod expand;
+mod generate;
+mod ir;
+mod parse;
+mod suggest;
+
+/// Compiles a declarative network description into statically sized Rust.
+///
+/// See the `nn` crate's documentation for the language and the generated API.
 #[proc_macro]
-pub fn network(input: TokenStream) -> TokenStream {
-    input
+pub fn network(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
+    expand::network(input.into()).into()
 }

@@ -1,7 +1,27 @@
-//! Runtime of the `nn` crate.
+//! Runtime of the `nn` crate: what generated networks and their users call.
+//!
+//! Everything here is written once, generically, against the scalar trait [`Float`] and the
+//! [`Network`] trait that `network!` implements for every network.
+
+#![warn(missing_docs)]
 
 pub mod activation;
+pub mod gradcheck;
+mod init;
+mod layer;
 pub mod loss;
+mod network;
+pub mod optim;
 mod scalar;
 
+pub use gradcheck::{gradcheck, gradcheck_with, GradCheck, GradCheckConfig};
+pub use init::Init;
+pub use layer::{zeroed_box, BoxedDense, Dense};
+pub use network::{axpy, norm_squared, Network, Param, ParamKind, ParamMut};
+pub use optim::Sgd;
 pub use scalar::Float;
+
+/// Re-exported: every network's parameters and inputs are nalgebra matrices.
+pub use nalgebra;
+/// Re-exported so that users can name the generator types `Net::new` takes.
+pub use rand;

@@ -19,9 +19,7 @@ mod sealed {
     label = "networks are generic over `f32` or `f64` only",
     note = "use `f32` (the default) for speed, or `f64` for gradient checks"
 )]
-pub trait Float:
-    RealField + Copy + Default + bytemuck::Pod + Send + Sync + sealed::Sealed
-{
+pub trait Float: RealField + Copy + Default + bytemuck::Pod + Send + Sync + sealed::Sealed {
     /// The type's name, as written in Rust (`"f32"` or `"f64"`).
     const NAME: &'static str;
 

@@ -1,0 +1,108 @@
+//! Tokens -> the syntax tree of a network block.
+//!
+//! The grammar, kept deliberately loose so that the checker (not the parser) explains most
+//! mistakes, with "did you mean" suggestions and all errors at once:
+//!
+//! ```text
+//! Network := Attribute* Visibility `struct` Ident Generics `{` (Line `,`)* Line? `}`
+//! Line    := Ident `:` Stage (`->` Stage)*
+//! Stage   := Literal | Ident (`(` (Expr `,`)* Expr? `)`)?
+//! ```
+//!
+//! `input: 2`, `loss: mse` and `l2: 1e-4` are lines like any other; every other line is a
+//! layer whose name is its key.
+
+use proc_macro2::TokenStream;
+use quote::ToTokens;
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::token::Paren;
+use syn::{braced, parenthesized, Attribute, Expr, Generics, Ident, Lit, Token, Visibility};
+
+/// `pub struct Name { lines }`.
+pub struct NetworkDef {
+    pub attrs: Vec<Attribute>,
+    pub vis: Visibility,
+    pub name: Ident,
+    pub generics: Generics,
+    pub lines: Vec<Line>,
+}
+
+/// `key: stage -> stage -> ...`.
+pub struct Line {
+    pub key: Ident,
+    pub stages: Vec<Stage>,
+}
+
+/// One step of a line: a literal (`2`), a word (`tanh`) or a call (`dense(8)`).
+pub enum Stage {
+    Lit(Lit),
+    Call { name: Ident, args: Option<(Paren, Punctuated<Expr, Token![,]>)> },
+}
+
+/// A stage prints back as written, so that an error about it covers all of its tokens.
+impl ToTokens for Stage {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        match self {
+            Stage::Lit(lit) => lit.to_tokens(tokens),
+            Stage::Call { name, args } => {
+                name.to_tokens(tokens);
+                if let Some((paren, args)) = args {
+                    paren.surround(tokens, |tokens| args.to_tokens(tokens));
+                }
+            }
+        }
+    }
+}
+
+impl Parse for NetworkDef {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let vis: Visibility = input.parse()?;
+        input.parse::<Token![struct]>()?;
+        let name: Ident = input.parse()?;
+        let generics: Generics = input.parse()?;
+        let body;
+        braced!(body in input);
+        let lines = Punctuated::<Line, Token![,]>::parse_terminated(&body)?;
+        if !input.is_empty() {
+            return Err(input.error("unexpected tokens after the network's closing brace"));
+        }
+        Ok(NetworkDef { attrs, vis, name, generics, lines: lines.into_iter().collect() })
+    }
+}
+
+impl Parse for Line {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let key: Ident = input.parse()?;
+        input.parse::<Token![:]>()?;
+        let mut stages = vec![input.parse()?];
+        while input.peek(Token![->]) {
+            input.parse::<Token![->]>()?;
+            stages.push(input.parse()?);
+        }
+        Ok(Line { key, stages })
+    }
+}
+
+impl Parse for Stage {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let lookahead = input.lookahead1();
+        if lookahead.peek(Lit) || (input.peek(Token![-]) && input.peek2(Lit)) {
+            // `Lit`'s parser takes a leading minus sign into the literal.
+            return Ok(Stage::Lit(input.parse()?));
+        }
+        if !lookahead.peek(Ident) {
+            return Err(lookahead.error());
+        }
+        let name: Ident = input.parse()?;
+        let args = if input.peek(Paren) {
+            let content;
+            let paren = parenthesized!(content in input);
+            Some((paren, Punctuated::parse_terminated(&content)?))
+        } else {
+            None
+        };
+        Ok(Stage::Call { name, args })
+    }
+}
