@@ -1,10 +1,147 @@
-//! nn
+//! Neural networks compiled by the Rust compiler.
+//!
+//! The [`network!`] macro reads a declarative description of a network, checks every width
+//! at compile time and writes plain Rust: a struct whose fields are statically sized
+//! [nalgebra](https://nalgebra.org) matrices, a forward pass and a backward pass written out
+//! layer by layer, and an implementation of [`Network`] through which the runtime's
+//! optimizers and gradient checking work on any network. What the network computes is fixed
+//! when `cargo build` ends.
+//!
+//! `nn` is for small and medium networks of a fixed architecture inside Rust programs. For
+//! large models, run-time shapes or GPUs, use burn or candle.
+//!
+//! # Quick start
+//!
+//! ```
+//! use nn::prelude::*;
+//!
+//! network! {
+//!     /// Learns XOR.
+//!     pub struct Xor {
+//!         input: 2,
+//!         hidden: dense(8) -> tanh,
+//!         output: dense(1) -> sigmoid,
+//!         loss: binary_cross_entropy,
+//!     }
+//! }
+//!
+//! // The four cases as the columns of one batch.
+//! let xs = SMatrix::<f32, 2, 4>::from_columns(&[
+//!     SVector::from([0.0, 0.0]),
+//!     SVector::from([0.0, 1.0]),
+//!     SVector::from([1.0, 0.0]),
+//!     SVector::from([1.0, 1.0]),
+//! ]);
+//! let ys = SMatrix::<f32, 1, 4>::from([[0.0], [1.0], [1.0], [0.0]]);
+//!
+//! let mut net = Xor::<f32>::seeded(1);
+//! let sgd = Sgd::new(0.5);
+//! for _ in 0..2000 {
+//!     let (_loss, grad) = net.loss_and_grad_batch(&xs, &ys);
+//!     sgd.step(&mut net, &grad);
+//! }
+//! let p = net.forward_batch(&xs);
+//! assert!(p[0] < 0.5 && p[1] > 0.5 && p[2] > 0.5 && p[3] < 0.5);
+//! ```
+//!
+//! # The language
+//!
+//! ```text
+//! network! {
+//!     /// Doc comments and lint attributes are passed on to the struct.
+//!     pub struct Name {
+//!         input: N,                          // the width of one sample
+//!         layer: dense(N) -> activation,     // a layer reading from the line above
+//!         ...
+//!         loss: mse | binary_cross_entropy | cross_entropy,
+//!         l2: 1e-4,                          // optional: L2 weight decay in the risk
+//!     }
+//! }
+//! ```
+//!
+//! Each layer line names a layer; the name becomes the struct field holding its parameters.
+//! A line without an activation is linear (`identity`). Activations (section 4.1 of the
+//! textbook; formulas and derivatives in [`activation`]):
+//!
+//! | written | function |
+//! |---|---|
+//! | `identity` | `x` |
+//! | `sigmoid`, `logistic` | `1 / (1 + e^-x)` |
+//! | `tanh` | `tanh x` |
+//! | `hard_logistic` | `clip(0.25 x + 0.5, 0, 1)`, the textbook's convention |
+//! | `hard_tanh` | `clip(x, -1, 1)` |
+//! | `relu` | `max(x, 0)` |
+//! | `leaky_relu(slope)` | `x` or `slope * x`; slope 0.01 if omitted |
+//! | `elu(scale)` | `x` or `scale * (e^x - 1)`; scale 1 if omitted |
+//! | `softplus` | `ln(1 + e^x)` |
+//! | `swish(beta)` | `x * sigmoid(beta x)`; beta 1 if omitted |
+//! | `gelu` | `x * Phi(x)`, exact, through `erf` |
+//! | `gelu_tanh` | the tanh approximation of gelu |
+//! | `gelu_sigmoid` | `x * sigmoid(1.702 x)` |
+//! | `softmax` | `e^z_i / sum_j e^z_j` over the layer |
+//!
+//! Losses, per sample (a batch takes the mean over its samples):
+//!
+//! | written | loss | target |
+//! |---|---|---|
+//! | `mse` | mean over outputs of `(a - y)^2` (PyTorch's `MSELoss`) | any vector |
+//! | `binary_cross_entropy` | mean over outputs, computed from the logits; the last layer must end in `sigmoid` | 0/1 per output |
+//! | `cross_entropy` | `-sum y_i ln softmax(z)_i` from the logits; the last layer must end in `softmax` and have two or more outputs | one-hot ([`loss::one_hot`]) or a distribution |
+//!
+//! `l2: lambda` makes the risk `loss + lambda / 2 * sum ||W||^2` over the weights (not the
+//! biases), in `loss`, `loss_and_grad` and their batch forms.
+//!
+//! # The generated API
+//!
+//! For a network `Net` with input width `I` and output width `O`:
+//!
+//! | item | meaning |
+//! |---|---|
+//! | `Net::<T>::seeded(seed: u64)` | deterministic initialisation from a ChaCha8 stream |
+//! | `Net::new(rng)` | the same from a caller's generator (Glorot uniform before sigmoid/tanh-like activations, He uniform before ReLU-like ones, zero biases) |
+//! | `net.forward(&SVector<T, I>) -> SVector<T, O>` | inference on one sample |
+//! | `net.forward_batch(&SMatrix<T, I, B>) -> SMatrix<T, O, B>` | `B` samples as columns |
+//! | `net.loss(&x, &target) -> T`, `net.loss_batch(&xs, &targets) -> T` | the risk |
+//! | `net.loss_and_grad(&x, &target) -> (T, Net<T>)` | risk and gradient, of the network's own type |
+//! | `net.loss_and_grad_batch(&xs, &targets) -> (T, Net<T>)` | mean over a batch |
+//! | `net.<layer>.weight`, `net.<layer>.bias` | `SMatrix<T, OUT, IN>` and `SVector<T, OUT>`, PyTorch's layout |
+//! | `impl Network<T> for Net<T>` | `INPUTS`, `OUTPUTS`, `PARAMS` and a visitor over named parameter slices |
+//!
+//! `T` is `f32` (the default) or `f64`; any other type is a compile error naming the two.
+//!
+//! # Memory
+//!
+//! A network keeps its parameters inline while they total at most 8192 scalars (64 KiB in
+//! `f64`); beyond that its largest layers become [`BoxedDense`], whose matrices are allocated
+//! zeroed directly on the heap, so nothing larger than 64 KiB is built on the stack. A
+//! training step of an inline network allocates nothing on the heap: single samples and
+//! batches run through the same per-sample code, accumulating the gradient in place.
+//!
+//! # Compile errors
+//!
+//! Every rule the macro enforces is an error at the tokens it is about, and all errors of a
+//! block are reported together. The cases, each with the message it produces, are under
+//! `tests/ui/` in the repository.
+
 pub use nn_macros::network;
 pub use nn_runtime::*;
 
+/// The names most programs need: the macro, the matrix types, the trait and the optimizer.
+pub mod prelude {
+    pub use crate::network;
+    pub use crate::{gradcheck, Float, Network, Sgd};
+    pub use nalgebra::{SMatrix, SVector};
+}
+
+/// What generated code names; not part of the public API.
 #[doc(hidden)]
 pub mod __private {
     pub use nalgebra::{SMatrix, SVector};
     pub use rand::SeedableRng;
     pub use rand_chacha::ChaCha8Rng;
 }
+
+/// The README's code, compiled and run as a doctest so that it cannot drift.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -313,9 +313,20 @@ fn l2_penalty(net: &Network) -> (TokenStream, TokenStream) {
     let half = Literal::f64_suffixed(lambda / 2.0);
     let lambda = Literal::f64_suffixed(lambda);
     let fields: Vec<&Ident> = net.layers.iter().map(|l| &l.name).collect();
+    let grads = net.layers.iter().map(|layer| {
+        let field = &layer.name;
+        let w = matrix(layer.outputs, layer.inputs);
+        quote! {
+            let w: &#w = &self.#field.weight;
+            grad.#field.weight.zip_apply(w, |g, w| *g += lambda * w);
+        }
+    });
     (
         quote!(<T as ::nn::Float>::lit(#half) * (T::zero() #(+ self.#fields.weight.norm_squared())*)),
-        quote!(#(grad.#fields.weight.axpy(<T as ::nn::Float>::lit(#lambda), &self.#fields.weight, T::one());)*),
+        quote! {
+            let lambda = <T as ::nn::Float>::lit(#lambda);
+            #(#grads)*
+        },
     )
 }
 
