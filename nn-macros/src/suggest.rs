@@ -6,7 +6,7 @@ pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
     let limit = (word.chars().count() / 3).max(1);
     candidates
         .into_iter()
-        .map(|c| (levenshtein(word, c), c))
+        .map(|c| (distance(word, c), c))
         .filter(|&(d, _)| d <= limit)
         .min_by_key(|&(d, _)| d)
         .map(|(_, c)| c)
@@ -20,19 +20,29 @@ pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str
     }
 }
 
-fn levenshtein(a: &str, b: &str) -> usize {
+/// The edit distance between `a` and `b` counting insertions, deletions, substitutions and
+/// swaps of two adjacent characters (optimal string alignment), so that the commonest typos,
+/// `inptu` for `input` or `tahn` for `tanh`, are one edit away.
+fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let substitution = diagonal + usize::from(ca != cb);
-            diagonal = row[j + 1];
-            row[j + 1] = substitution.min(row[j] + 1).min(diagonal + 1);
+    // Rows `i - 2`, `i - 1` and `i` of the table of distances between prefixes.
+    let mut before: Vec<usize> = vec![0; b.len() + 1];
+    let mut above: Vec<usize> = (0..=b.len()).collect();
+    let mut row: Vec<usize> = vec![0; b.len() + 1];
+    for i in 1..=a.len() {
+        row[0] = i;
+        for j in 1..=b.len() {
+            let substitution = above[j - 1] + usize::from(a[i - 1] != b[j - 1]);
+            row[j] = substitution.min(above[j] + 1).min(row[j - 1] + 1);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                row[j] = row[j].min(before[j - 2] + 1);
+            }
         }
+        std::mem::swap(&mut before, &mut above);
+        std::mem::swap(&mut above, &mut row);
     }
-    row[b.len()]
+    above[b.len()]
 }
 
 #[cfg(test)]
@@ -41,10 +51,13 @@ mod tests {
 
     #[test]
     fn distances() {
-        assert_eq!(levenshtein("relu", "relu"), 0);
-        assert_eq!(levenshtein("rellu", "relu"), 1);
-        assert_eq!(levenshtein("tahn", "tanh"), 2);
-        assert_eq!(levenshtein("", "abc"), 3);
+        assert_eq!(distance("relu", "relu"), 0);
+        assert_eq!(distance("rellu", "relu"), 1);
+        assert_eq!(distance("tahn", "tanh"), 1);
+        assert_eq!(distance("inptu", "input"), 1);
+        assert_eq!(distance("kitten", "sitting"), 3);
+        assert_eq!(distance("", "abc"), 3);
+        assert_eq!(distance("abc", ""), 3);
     }
 
     #[test]
@@ -53,5 +66,6 @@ mod tests {
         assert_eq!(closest("rellu", acts), Some("relu"));
         assert_eq!(closest("sigmod", acts), Some("sigmoid"));
         assert_eq!(closest("banana", acts), None);
+        assert_eq!(closest("inptu", ["input", "loss", "l2"]), Some("input"));
     }
 }
