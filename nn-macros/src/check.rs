@@ -2,15 +2,22 @@
 //! tokens it is about, and checking goes on so that all mistakes are reported together.
 
 use syn::ext::IdentExt;
-use syn::{Expr, ExprLit, ExprUnary, Lit, UnOp};
+use syn::{Expr, ExprLit, ExprUnary, Ident, Lit, UnOp};
 
 use crate::ctxt::Ctxt;
 use crate::ir::{self, Activation, LossKind, ACTIVATIONS, LAYER_KINDS, LOSSES};
 use crate::parse::{Line, NetworkDef, Stage};
-use crate::suggest::did_you_mean;
+use crate::suggest::{closest, did_you_mean};
 
 /// Keys that are settings of the network rather than layers.
 const KEYS: &[&str] = &["input", "loss", "l2"];
+
+/// Attributes a network accepts and puts on its struct: docs and lint levels.
+const ATTRIBUTES: &[&str] = &["doc", "allow", "expect", "warn", "deny"];
+
+/// The most parameters a network may have: their bytes in `f64` must be addressable
+/// (`isize::MAX`, Rust's limit on the size of one value), so that no count overflows.
+const MAX_PARAMS: usize = isize::MAX as usize / std::mem::size_of::<f64>();
 
 /// Parameters (in `f64`, the larger scalar) a network keeps inline before it moves its
 /// largest layers to the heap: 8192 scalars are 64 KiB, the most `nn` builds on the stack.
@@ -25,6 +32,9 @@ pub fn network(cx: &mut Ctxt, def: &NetworkDef) -> Option<ir::Network> {
     let mut loss: Option<(ir::Loss, &Line)> = None;
     let mut l2: Option<(f64, &Line)> = None;
     let mut layers: Vec<ir::Layer> = Vec::new();
+    // Every layer line's name so far, including those of layers with errors.
+    let mut layer_names: Vec<&Ident> = Vec::new();
+    let mut params: usize = 0;
     // The width flowing into the next layer; `None` once it is unknown because of an error.
     let mut width: Option<usize> = None;
     let mut width_known = true;
@@ -50,21 +60,29 @@ pub fn network(cx: &mut Ctxt, def: &NetworkDef) -> Option<ir::Network> {
                 }
             }
             _ => {
-                check_unique_layer(cx, line, &layers);
+                if let Some(setting) = misspelt_setting(line) {
+                    cx.error_spanned_by(
+                        &line.key,
+                        format!("unknown setting `{}`; did you mean `{setting}`?", line.key),
+                    );
+                    continue;
+                }
+                check_unique_layer(cx, line, &layer_names);
+                layer_names.push(&line.key);
                 let source = if layers.is_empty() { inputs.map(|i| i.0) } else { width };
                 match layer(cx, line, source.filter(|_| width_known)) {
-                    Some(layer) => {
+                    Some(layer) if check_parameter_count(cx, line, &layer, &mut params) => {
                         width = Some(layer.outputs);
                         layers.push(layer);
                     }
-                    None => width_known = false,
+                    _ => width_known = false,
                 }
             }
         }
     }
 
     let inputs = inputs.map(|i| i.0);
-    if inputs.is_none() && !def.lines.iter().any(|l| l.key == "input") {
+    if inputs.is_none() && !mentions_setting(def, "input") {
         cx.error_spanned_by(
             &def.name,
             format!(
@@ -82,7 +100,7 @@ pub fn network(cx: &mut Ctxt, def: &NetworkDef) -> Option<ir::Network> {
             ),
         );
     }
-    if loss.is_none() && !def.lines.iter().any(|l| l.key == "loss") {
+    if loss.is_none() && !mentions_setting(def, "loss") {
         cx.error_spanned_by(
             &def.name,
             format!(
@@ -102,7 +120,7 @@ pub fn network(cx: &mut Ctxt, def: &NetworkDef) -> Option<ir::Network> {
     }
     place_parameters(&mut layers);
     Some(ir::Network {
-        attrs: def.attrs.iter().filter(|a| a.path().is_ident("doc")).cloned().collect(),
+        attrs: def.attrs.iter().filter(|a| is_passed_on(a)).cloned().collect(),
         vis: def.vis.clone(),
         name: def.name.clone(),
         inputs,
@@ -128,14 +146,41 @@ fn check_generics(cx: &mut Ctxt, def: &NetworkDef) {
 /// Rejects `#[derive(Debug)] struct Net { .. }`: only docs and lint levels are passed on.
 fn check_attributes(cx: &mut Ctxt, def: &NetworkDef) {
     for attr in &def.attrs {
-        let path = attr.path();
-        if !["doc", "allow", "expect", "warn", "deny"].iter().any(|k| path.is_ident(k)) {
+        if !is_passed_on(attr) {
             cx.error_spanned_by(
                 attr,
                 "only doc comments and lint attributes can be put on a network; it derives `Clone`, `Debug` and `PartialEq` itself",
             );
         }
     }
+}
+
+/// Whether an attribute is one the network puts on its struct (see `ATTRIBUTES`).
+fn is_passed_on(attr: &syn::Attribute) -> bool {
+    ATTRIBUTES.iter().any(|k| attr.path().is_ident(k))
+}
+
+/// Whether the block has a line for `setting`, spelt right or reported as misspelt, so that
+/// a misspelt `inptu: 2` is not also reported as a missing `input:` line.
+fn mentions_setting(def: &NetworkDef, setting: &str) -> bool {
+    def.lines.iter().any(|l| l.key == setting || misspelt_setting(l) == Some(setting))
+}
+
+/// The setting a line was probably meant as: `inptu: 2` or `los: mse` (a key close to a
+/// setting's, and a value that does not start a layer). `hiden: dense(8)` is a layer.
+fn misspelt_setting(line: &Line) -> Option<&'static str> {
+    let key = line.key.to_string();
+    if KEYS.contains(&key.as_str()) {
+        return None;
+    }
+    if let Some(Stage::Call { name, .. }) = line.stages.first() {
+        let word = name.to_string();
+        let layer_words = LAYER_KINDS.iter().copied().chain(ACTIVATIONS.iter().map(|a| a.name));
+        if closest(&word, layer_words).is_some() {
+            return None;
+        }
+    }
+    closest(&key, KEYS.iter().copied())
 }
 
 /// Rejects a second `input:`, `loss:` or `l2:` line.
@@ -146,8 +191,8 @@ fn check_once(cx: &mut Ctxt, line: &Line, first: Option<&Line>) {
 }
 
 /// Rejects a layer named like an earlier one: `hidden: dense(8), hidden: dense(4)`.
-fn check_unique_layer(cx: &mut Ctxt, line: &Line, layers: &[ir::Layer]) {
-    if layers.iter().any(|l| l.name == line.key) {
+fn check_unique_layer(cx: &mut Ctxt, line: &Line, earlier: &[&Ident]) {
+    if earlier.iter().any(|name| **name == line.key) {
         cx.error_spanned_by(
             &line.key,
             format!(
@@ -158,20 +203,21 @@ fn check_unique_layer(cx: &mut Ctxt, line: &Line, layers: &[ir::Layer]) {
     }
 }
 
-/// `input: 2`; rejects `input: 0` and `input: n`.
+/// `input: 2`; rejects `input: 0`, `input: -2` and `input: n`.
 fn input_width(cx: &mut Ctxt, line: &Line) -> Option<usize> {
     match single_stage(cx, line)? {
-        Stage::Lit(Lit::Int(lit)) => match lit.base10_parse::<usize>() {
+        stage @ Stage::Lit { minus: Some(_), lit: Lit::Int(_) } => {
+            cx.error_spanned_by(stage, "`input` needs a width of at least 1");
+            None
+        }
+        Stage::Lit { minus: None, lit: Lit::Int(lit) } => match lit.base10_parse::<usize>() {
             Ok(0) => {
-                cx.error_spanned_by(lit, "the input needs a width of at least 1");
+                cx.error_spanned_by(lit, "`input` needs a width of at least 1");
                 None
             }
             Ok(n) => Some(n),
             Err(_) => {
-                cx.error_spanned_by(
-                    lit,
-                    "the input width must be a whole number that fits in `usize`",
-                );
+                cx.error_spanned_by(lit, "the width of `input` must fit in `usize`");
                 None
             }
         },
@@ -201,6 +247,13 @@ fn loss_kind(cx: &mut Ctxt, line: &Line) -> Option<ir::Loss> {
                 }
             }
         }
+        Stage::Call { name, args: Some((paren, _)) } if LOSSES.iter().any(|l| name == l.0) => {
+            cx.error_at(
+                paren.span.join(),
+                format!("`{name}` takes no parameters; write `loss: {name}`"),
+            );
+            None
+        }
         stage => {
             cx.error_spanned_by(
                 stage,
@@ -218,7 +271,7 @@ fn loss_kind(cx: &mut Ctxt, line: &Line) -> Option<ir::Loss> {
 fn l2_coefficient(cx: &mut Ctxt, line: &Line) -> Option<f64> {
     let stage = single_stage(cx, line)?;
     let value = match stage {
-        Stage::Lit(lit) => number(lit),
+        Stage::Lit { minus, lit } => number(lit).map(|v| if minus.is_some() { -v } else { v }),
         Stage::Call { .. } => None,
     };
     match value {
@@ -289,17 +342,11 @@ fn layer(cx: &mut Ctxt, line: &Line, inputs: Option<usize>) -> Option<ir::Layer>
 fn layer_width(cx: &mut Ctxt, line: &Line, stage: &Stage) -> Option<usize> {
     let (name, args) = match stage {
         Stage::Call { name, args } => (name, args),
-        Stage::Lit(_) => {
-            let key = line.key.to_string();
-            let hint = did_you_mean(&key, KEYS.iter().copied());
-            if hint.is_empty() {
-                cx.error_spanned_by(
-                    stage,
-                    format!("layer `{key}` must start with a layer kind, like `dense(8)`"),
-                );
-            } else {
-                cx.error_spanned_by(&line.key, format!("unknown setting `{key}`{hint}"));
-            }
+        Stage::Lit { .. } => {
+            cx.error_spanned_by(
+                stage,
+                format!("layer `{}` must start with a layer kind, like `dense(8)`", line.key),
+            );
             return None;
         }
     };
@@ -334,10 +381,19 @@ fn layer_width(cx: &mut Ctxt, line: &Line, stage: &Stage) -> Option<usize> {
                 }
                 Ok(n) => Some(n),
                 Err(_) => {
-                    cx.error_spanned_by(lit, "a width must be a whole number that fits in `usize`");
+                    cx.error_spanned_by(
+                        lit,
+                        format!("the width of layer `{}` must fit in `usize`", line.key),
+                    );
                     None
                 }
             },
+            Expr::Unary(ExprUnary { op: UnOp::Neg(_), expr, .. })
+                if matches!(&**expr, Expr::Lit(ExprLit { lit: Lit::Int(_), .. })) =>
+            {
+                cx.error_spanned_by(width, format!("layer `{}` needs at least one unit", line.key));
+                None
+            }
             other => {
                 cx.error_spanned_by(
                     other,
@@ -360,7 +416,7 @@ fn layer_width(cx: &mut Ctxt, line: &Line, stage: &Stage) -> Option<usize> {
 fn activation(cx: &mut Ctxt, stage: &Stage) -> Option<Activation> {
     let (name, args) = match stage {
         Stage::Call { name, args } => (name, args),
-        Stage::Lit(_) => {
+        Stage::Lit { .. } => {
             cx.error_spanned_by(stage, "expected an activation after `->`, like `relu`");
             return None;
         }
@@ -368,7 +424,12 @@ fn activation(cx: &mut Ctxt, stage: &Stage) -> Option<Activation> {
     let word = name.to_string();
     let Some(spec) = ACTIVATIONS.iter().find(|a| a.name == word) else {
         if LAYER_KINDS.contains(&word.as_str()) {
-            cx.error_spanned_by(stage, format!("put each `{word}` layer on a line of its own"));
+            cx.error_spanned_by(
+                stage,
+                format!(
+                    "expected an activation after `->`, found layer kind `{word}`; put each layer on a line of its own"
+                ),
+            );
         } else {
             let hint = did_you_mean(&word, ACTIVATIONS.iter().map(|a| a.name));
             let known =
@@ -439,6 +500,29 @@ fn check_loss_fits_output(cx: &mut Ctxt, loss: &ir::Loss, last: &ir::Layer, line
     }
 }
 
+/// Rejects a layer that takes the network past `MAX_PARAMS`: `dense(18446744073709551615)`.
+/// Adds its parameters to `total` when it fits.
+fn check_parameter_count(cx: &mut Ctxt, line: &Line, layer: &ir::Layer, total: &mut usize) -> bool {
+    let layer_params =
+        layer.outputs.checked_mul(layer.inputs).and_then(|w| w.checked_add(layer.outputs));
+    match layer_params.and_then(|p| total.checked_add(p)).filter(|&t| t <= MAX_PARAMS) {
+        Some(t) => {
+            *total = t;
+            true
+        }
+        None => {
+            cx.error_spanned_by(
+                &line.stages[0],
+                format!(
+                    "layer `{}` makes the network too large to fit in memory: {} x {} weights",
+                    line.key, layer.outputs, layer.inputs
+                ),
+            );
+            false
+        }
+    }
+}
+
 /// Moves the largest layers' parameters to the heap until at most `INLINE_PARAMS` scalars
 /// remain inline, so that no network struct is larger than 64 KiB.
 fn place_parameters(layers: &mut [ir::Layer]) {
@@ -457,7 +541,7 @@ fn place_parameters(layers: &mut [ir::Layer]) {
 fn stage_name(stage: &Stage) -> String {
     match stage {
         Stage::Call { name, .. } => name.unraw().to_string(),
-        Stage::Lit(_) => "a literal".into(),
+        Stage::Lit { .. } => "a literal".into(),
     }
 }
 

@@ -6,7 +6,7 @@
 //! ```text
 //! Network := Attribute* Visibility `struct` Ident Generics `{` (Line `,`)* Line? `}`
 //! Line    := Ident `:` Stage (`->` Stage)*
-//! Stage   := Literal | Ident (`(` (Expr `,`)* Expr? `)`)?
+//! Stage   := `-`? Literal | Ident (`(` (Expr `,`)* Expr? `)`)?
 //! ```
 //!
 //! `input: 2`, `loss: mse` and `l2: 1e-4` are lines like any other; every other line is a
@@ -34,17 +34,28 @@ pub struct Line {
     pub stages: Vec<Stage>,
 }
 
-/// One step of a line: a literal (`2`), a word (`tanh`) or a call (`dense(8)`).
+/// One step of a line: a literal (`2`, `-1e-4`), a word (`tanh`) or a call (`dense(8)`).
 pub enum Stage {
-    Lit(Lit),
-    Call { name: Ident, args: Option<(Paren, Punctuated<Expr, Token![,]>)> },
+    /// The minus sign is kept apart from the literal so that an error about `-1e-4` covers
+    /// both tokens (syn folds it into the literal with the span of the sign alone).
+    Lit {
+        minus: Option<Token![-]>,
+        lit: Lit,
+    },
+    Call {
+        name: Ident,
+        args: Option<(Paren, Punctuated<Expr, Token![,]>)>,
+    },
 }
 
 /// A stage prints back as written, so that an error about it covers all of its tokens.
 impl ToTokens for Stage {
     fn to_tokens(&self, tokens: &mut TokenStream) {
         match self {
-            Stage::Lit(lit) => lit.to_tokens(tokens),
+            Stage::Lit { minus, lit } => {
+                minus.to_tokens(tokens);
+                lit.to_tokens(tokens);
+            }
             Stage::Call { name, args } => {
                 name.to_tokens(tokens);
                 if let Some((paren, args)) = args {
@@ -77,20 +88,30 @@ impl Parse for Line {
         let key: Ident = input.parse()?;
         input.parse::<Token![:]>()?;
         let mut stages = vec![input.parse()?];
-        while input.peek(Token![->]) {
-            input.parse::<Token![->]>()?;
-            stages.push(input.parse()?);
+        loop {
+            // A stage is followed by another (`-> tanh`) or by the end of the line, so that a
+            // missing comma reads "expected `->` or `,`" at the word after it.
+            let lookahead = input.lookahead1();
+            if lookahead.peek(Token![->]) {
+                input.parse::<Token![->]>()?;
+                stages.push(input.parse()?);
+            } else if input.is_empty() || lookahead.peek(Token![,]) {
+                return Ok(Line { key, stages });
+            } else {
+                return Err(lookahead.error());
+            }
         }
-        Ok(Line { key, stages })
     }
 }
 
 impl Parse for Stage {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let lookahead = input.lookahead1();
-        if lookahead.peek(Lit) || (input.peek(Token![-]) && input.peek2(Lit)) {
-            // `Lit`'s parser takes a leading minus sign into the literal.
-            return Ok(Stage::Lit(input.parse()?));
+        // `Lit` peeks a literal with or without one leading minus sign.
+        if lookahead.peek(Lit) {
+            let minus = input.parse()?;
+            let lit: proc_macro2::Literal = input.parse()?;
+            return Ok(Stage::Lit { minus, lit: Lit::new(lit) });
         }
         if !lookahead.peek(Ident) {
             return Err(lookahead.error());
