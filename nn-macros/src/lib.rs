@@ -12,6 +12,8 @@ mod generate;
 mod ir;
 mod parse;
 mod suggest;
+#[cfg(test)]
+mod tests;
 
 /// Compiles a declarative network description into statically sized Rust.
 ///
