@@ -1,0 +1,13 @@
+nn::network! {
+    pub struct Xor {
+        input: 2,
+        hidden: dense(8) -> tanh,
+        output: dense(1) -> sigmoid,
+        loss: binary_cross_entropy,
+    }
+}
+
+fn main() {
+    let net: Xor<i32> = Xor::seeded(0);
+    let _ = net;
+}
