@@ -2,9 +2,10 @@
 //! trained with mini-batch SGD classifies at least 95% of a held-out fifth of the images.
 //!
 //! The split is a seeded shuffle: 1438 images to train on, 359 to test on. The
-//! hyper-parameters were chosen on a validation part of the training images only; the
-//! ignored test `choose_hyper_parameters` reruns that search (`cargo test --test digits --
-//! --ignored --nocapture`).
+//! hyper-parameters were chosen on a validation part of the training images only (a fifth of
+//! them), never on the test images: averaged over four initialisations, learning rates from
+//! 0.01 to 0.3 all reached 95-97% validation accuracy within 60 epochs, 0.3 was best at 40
+//! epochs (96.9%), and 1.0 diverged.
 
 use std::error::Error;
 use std::fmt;
@@ -230,32 +231,6 @@ fn reaches_95_percent_on_held_out_digits() {
         test_set.len(),
     );
     assert!(test_accuracy >= 0.95, "held-out accuracy {test_accuracy} is below 95%");
-}
-
-/// Trains on 80% of the training split and reports the accuracy on the other 20% every ten
-/// epochs, for a few learning rates, averaged over four initialisations. The held-out test
-/// split is never looked at.
-#[test]
-#[ignore = "a hyper-parameter search; run with `-- --ignored --nocapture`"]
-fn choose_hyper_parameters() {
-    let (train_set, _test_set) = split(load_digits().unwrap(), 0.8, SPLIT_SEED);
-    let (fit, validation) = split(train_set, 0.8, SPLIT_SEED + 1);
-    const SEEDS: [u64; 4] = [1, 2, 3, 4];
-    println!("validation accuracy (mean of {} seeds) after 10, 20, .., 60 epochs:", SEEDS.len());
-    for learning_rate in [0.01, 0.03, 0.1, 0.3, 1.0] {
-        let mut sums = [0.0; 6];
-        for seed in SEEDS {
-            let schedule = Schedule { learning_rate, epochs: 60, seed };
-            train(&fit, schedule, |epoch, net| {
-                if epoch % 10 == 0 {
-                    sums[epoch / 10 - 1] += accuracy(net, &validation);
-                }
-            });
-        }
-        let means: Vec<String> =
-            sums.iter().map(|s| format!("{:.1}%", 100.0 * s / SEEDS.len() as f64)).collect();
-        println!("lr {learning_rate:<5} {}", means.join(" "));
-    }
 }
 
 #[test]
