@@ -3,7 +3,7 @@
 //! layers and never with their widths (the element loops live in nalgebra).
 
 use proc_macro2::{Literal, TokenStream};
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::Ident;
 
@@ -48,13 +48,15 @@ fn definition(net: &Network) -> TokenStream {
         count(net.outputs(), "output"),
         count(net.layers.iter().map(Layer::params).sum(), "parameter"),
     );
-    let separator = if attrs.is_empty() { quote!() } else { quote!(#[doc = ""]) };
+    let documented = attrs.iter().any(|a| a.path().is_ident("doc"));
+    let separator = if documented { quote!(#[doc = ""]) } else { quote!() };
+    let bound = scalar_bound(net);
     quote! {
         #(#attrs)*
         #separator
         #[doc = #summary]
         #[derive(Clone, Debug, PartialEq)]
-        #vis struct #name<T: ::nn::Float = f32> {
+        #vis struct #name<#bound = f32> {
             #(#fields,)*
         }
     }
@@ -82,6 +84,7 @@ fn trace_struct(net: &Network) -> TokenStream {
 /// The generated API of DESIGN.md's table.
 fn api(net: &Network) -> TokenStream {
     let name = &net.name;
+    let bound = scalar_bound(net);
     let trace = trace_name(net);
     let x = vector(net.inputs);
     let y = vector(net.outputs());
@@ -103,7 +106,7 @@ fn api(net: &Network) -> TokenStream {
         quote!(#z, #a)
     });
     quote! {
-        impl<T: ::nn::Float> #name<T> {
+        impl<#bound> #name<T> {
             /// A network initialised from a ChaCha8 generator seeded with `seed`: the same seed
             /// gives bit-identical parameters on every run and platform.
             pub fn seeded(seed: u64) -> Self {
@@ -339,6 +342,7 @@ fn l2_penalty(net: &Network) -> (TokenStream, TokenStream) {
 /// `impl nn::Network<T>`: the sizes and the parameter visitor, one call per tensor.
 fn network_impl(net: &Network) -> TokenStream {
     let name = &net.name;
+    let bound = scalar_bound(net);
     let inputs = n(net.inputs);
     let outputs = n(net.outputs());
     let params = n(net.layers.iter().map(Layer::params).sum());
@@ -374,7 +378,7 @@ fn network_impl(net: &Network) -> TokenStream {
         );)
     });
     quote! {
-        impl<T: ::nn::Float> ::nn::Network<T> for #name<T> {
+        impl<#bound> ::nn::Network<T> for #name<T> {
             const INPUTS: usize = #inputs;
             const OUTPUTS: usize = #outputs;
             const PARAMS: usize = #params;
@@ -508,6 +512,12 @@ fn init(act: Activation) -> Ident {
             | Activation::GeluSigmoid
     );
     format_ident!("{}", if he { "He" } else { "Glorot" })
+}
+
+/// `T: ::nn::Float`, spanned at the network's name so that an unsupported scalar's error
+/// notes point there rather than at the whole block.
+fn scalar_bound(net: &Network) -> TokenStream {
+    quote_spanned!(net.name.span()=> T: ::nn::Float)
 }
 
 fn layer_type(layer: &Layer) -> TokenStream {

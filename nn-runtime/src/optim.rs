@@ -1,4 +1,4 @@
-//! Optimizers, written once against [`Network`](crate::Network).
+//! Optimizers, written once against [`Network`].
 
 use crate::{Float, Network, ParamKind};
 
