@@ -130,6 +130,27 @@ pub fn network(cx: &mut Ctxt, def: &NetworkDef) -> Option<ir::Network> {
     })
 }
 
+/// The input and output widths as written, `input: 2` and the last layer's `dense(1)`, if
+/// both can be read; used to keep the API's signatures when the block has other mistakes.
+pub fn declared_widths(def: &NetworkDef) -> Option<(usize, usize)> {
+    let width = |stage: Option<&Stage>| -> Option<usize> {
+        let n = match stage? {
+            Stage::Lit { minus: None, lit: Lit::Int(lit) } => lit.base10_parse::<usize>().ok(),
+            Stage::Call { name, args: Some((_, args)) } if name == "dense" && args.len() == 1 => {
+                match args.first()? {
+                    Expr::Lit(ExprLit { lit: Lit::Int(lit), .. }) => lit.base10_parse().ok(),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        n.filter(|&n| n > 0)
+    };
+    let input = def.lines.iter().find(|l| l.key == "input")?;
+    let output = def.lines.iter().rev().find(|l| !KEYS.iter().any(|k| l.key == k))?;
+    Some((width(input.stages.first())?, width(output.stages.first())?))
+}
+
 /// Rejects `struct Net<T> { .. }`: the scalar parameter is the macro's to add.
 fn check_generics(cx: &mut Ctxt, def: &NetworkDef) {
     if !def.generics.params.is_empty() || def.generics.where_clause.is_some() {

@@ -1,6 +1,6 @@
 //! The pipeline, top to bottom: parse, check, generate.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use crate::ctxt::Ctxt;
@@ -33,9 +33,49 @@ pub fn network(input: TokenStream) -> TokenStream {
     }
 }
 
-/// The declared struct with no layers, and its constructors.
+/// The declared struct with no layers, and its constructors; when the block still shows its
+/// input and output widths, the rest of the API too, so that code calling `forward` or
+/// `loss_and_grad` on a network with a mistake sees only that mistake.
 fn fallback(def: &NetworkDef) -> TokenStream {
     let NetworkDef { vis, name, .. } = def;
+    let api = check::declared_widths(def).map(|(inputs, outputs)| {
+        let (i, o) = (Literal::usize_unsuffixed(inputs), Literal::usize_unsuffixed(outputs));
+        let x = quote!(::nn::__private::SVector<T, #i>);
+        let y = quote!(::nn::__private::SVector<T, #o>);
+        let xs = quote!(::nn::__private::SMatrix<T, #i, B>);
+        let ys = quote!(::nn::__private::SMatrix<T, #o, B>);
+        quote! {
+            /// Stub: the network has errors.
+            #vis fn forward(&self, _x: &#x) -> #y {
+                ::core::unreachable!()
+            }
+
+            /// Stub: the network has errors.
+            #vis fn forward_batch<const B: usize>(&self, _xs: &#xs) -> #ys {
+                ::core::unreachable!()
+            }
+
+            /// Stub: the network has errors.
+            #vis fn loss(&self, _x: &#x, _target: &#y) -> T {
+                ::core::unreachable!()
+            }
+
+            /// Stub: the network has errors.
+            #vis fn loss_batch<const B: usize>(&self, _xs: &#xs, _targets: &#ys) -> T {
+                ::core::unreachable!()
+            }
+
+            /// Stub: the network has errors.
+            #vis fn loss_and_grad(&self, _x: &#x, _target: &#y) -> (T, Self) {
+                ::core::unreachable!()
+            }
+
+            /// Stub: the network has errors.
+            #vis fn loss_and_grad_batch<const B: usize>(&self, _xs: &#xs, _targets: &#ys) -> (T, Self) {
+                ::core::unreachable!()
+            }
+        }
+    });
     quote! {
         #vis struct #name<T = f32>(::core::marker::PhantomData<T>);
 
@@ -49,6 +89,8 @@ fn fallback(def: &NetworkDef) -> TokenStream {
             #vis fn new<R: ?Sized>(_rng: &mut R) -> Self {
                 Self(::core::marker::PhantomData)
             }
+
+            #api
         }
     }
 }
