@@ -123,6 +123,8 @@
 //! block are reported together. The cases, each with the message it produces, are under
 //! `tests/ui/` in the repository.
 
+#![warn(missing_docs)]
+
 pub use nn_macros::network;
 pub use nn_runtime::*;
 

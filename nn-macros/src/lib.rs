@@ -5,6 +5,8 @@
 //! known and every rule enforced, collecting all errors in `ctxt`, and `generate` writes the
 //! Rust. `expand` runs the pipeline. Users depend on `nn`, which re-exports the macro.
 
+#![warn(missing_docs)]
+
 mod check;
 mod ctxt;
 mod expand;
