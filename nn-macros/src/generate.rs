@@ -404,18 +404,15 @@ fn network_impl(net: &Network) -> TokenStream {
 
 /// `a = f(z)`, element-wise through the runtime's activation, or softmax over the vector.
 fn apply_activation(act: Activation, z: &Ident, width: usize) -> TokenStream {
-    match act {
-        Activation::Softmax => {
+    match element_wise(act) {
+        Some(f) => quote!(#z.map(|v| ::nn::activation::Activation::<T>::f(&#f, v))),
+        None => {
             let v = vector(width);
             quote!({
                 let mut a = <#v>::zeros();
                 ::nn::activation::softmax(#z.as_slice(), a.as_mut_slice());
                 a
             })
-        }
-        element_wise => {
-            let f = activation_value(element_wise);
-            quote!(#z.map(|v| ::nn::activation::Activation::<T>::f(&#f, v)))
         }
     }
 }
@@ -428,8 +425,11 @@ fn activation_backward(
     a: &Ident,
     width: usize,
 ) -> TokenStream {
-    match act {
-        Activation::Softmax => {
+    match element_wise(act) {
+        Some(f) => {
+            quote!(#d_a.zip_zip_map(&trace.#z, &trace.#a, |g, z, a| g * ::nn::activation::Activation::<T>::df(&#f, z, a)))
+        }
+        None => {
             let v = vector(width);
             quote!({
                 let mut d_z = <#v>::zeros();
@@ -437,22 +437,18 @@ fn activation_backward(
                 d_z
             })
         }
-        element_wise => {
-            let f = activation_value(element_wise);
-            quote!(#d_a.zip_zip_map(&trace.#z, &trace.#a, |g, z, a| g * ::nn::activation::Activation::<T>::df(&#f, z, a)))
-        }
     }
 }
 
-/// The runtime value of an element-wise activation: `::nn::activation::LeakyRelu { gamma: .. }`.
-/// (Softmax is not element-wise; its callers handle it before reaching here.)
-fn activation_value(act: Activation) -> TokenStream {
+/// The runtime value of an element-wise activation, `::nn::activation::LeakyRelu { gamma: .. }`;
+/// `None` for softmax, which acts on the whole vector.
+fn element_wise(act: Activation) -> Option<TokenStream> {
     let lit = |v: f64| {
         let v = Literal::f64_suffixed(v);
         quote!(<T as ::nn::Float>::lit(#v))
     };
     let path = quote!(::nn::activation);
-    match act {
+    Some(match act {
         Activation::Identity => quote!(#path::Identity),
         Activation::Sigmoid => quote!(#path::Sigmoid),
         Activation::Tanh => quote!(#path::Tanh),
@@ -475,8 +471,8 @@ fn activation_value(act: Activation) -> TokenStream {
         Activation::Gelu => quote!(#path::Gelu),
         Activation::GeluTanh => quote!(#path::GeluTanh),
         Activation::GeluSigmoid => quote!(#path::GeluSigmoid),
-        Activation::Softmax => quote!(#path::Identity),
-    }
+        Activation::Softmax => return None,
+    })
 }
 
 fn activation_name(act: Activation) -> String {
