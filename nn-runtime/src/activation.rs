@@ -3,6 +3,12 @@
 //! Each activation is a value `f(x)` and a derivative `df(x, fx)`, written once for both
 //! scalar types. The derivative receives `fx = f(x)` as well as `x` because several
 //! derivatives are cheapest in terms of the output (`sigmoid'(x) = fx (1 - fx)`).
+//!
+//! Activations with a learnable parameter `p` ([`Prelu`]'s slope, [`Swish`]'s beta) also
+//! implement [`Learnable`], which adds `df/dp`; [`learnable_forward`] and
+//! [`learnable_backward`] apply them to a layer whose parameters are one per unit or one
+//! shared by the whole layer. Activations that mix several inputs work on slices:
+//! [`softmax`] and [`maxout`], with their backward passes.
 
 use crate::Float;
 
@@ -13,6 +19,26 @@ pub trait Activation<T: Float>: Copy {
 
     /// `f'(x)`, given `x` and `fx = f(x)`.
     fn df(&self, x: T, fx: T) -> T;
+}
+
+/// An activation with one learnable scalar parameter `p`, trained with the network's weights:
+/// [`Prelu`]'s slope or [`Swish`]'s beta.
+///
+/// Besides `f(x; p)` and `df/dx` (from [`Activation`]), it gives `df/dp`, which the backward
+/// pass accumulates into the parameter's gradient.
+///
+/// ```
+/// use nn_runtime::activation::{Activation, Learnable, Prelu};
+/// let a = Prelu::with_param(0.25_f64);
+/// assert_eq!(a.f(-2.0), -0.5);
+/// // f(x; p) = p x for x <= 0, so df/dp = x.
+/// assert_eq!(a.dparam(-2.0, -0.5), -2.0);
+/// ```
+pub trait Learnable<T: Float>: Activation<T> {
+    /// The activation with its learnable parameter set to `p`.
+    fn with_param(p: T) -> Self;
+    /// d f / d p at x, given fx = f(x).
+    fn dparam(&self, x: T, fx: T) -> T;
 }
 
 /// The logistic function `sigmoid(x) = 1 / (1 + e^-x)`, computed stably.
@@ -81,6 +107,12 @@ fn clip<T: Float>(x: T, lo: T, hi: T) -> T {
     } else {
         x
     }
+}
+
+/// Whether `x` is NaN (the only value not comparable with itself).
+#[inline]
+fn is_nan<T: Float>(x: T) -> bool {
+    x.partial_cmp(&x).is_none()
 }
 
 /// The identity, `f(x) = x`, for linear output layers.
@@ -161,9 +193,22 @@ impl<T: Float> Activation<T> for Tanh {
 ///
 /// Derivative: `f'(x) = 1/4` for `-2 < x < 2`, else `0` (`0` at the kinks `±2`).
 ///
-/// Other frameworks use other slopes under the name "hard sigmoid": PyTorch's `Hardsigmoid`
-/// is `clip(x / 6 + 1/2, 0, 1)`, while Keras 2 and ONNX's `HardSigmoid` (default `alpha`) use
-/// `clip(0.2 x + 1/2, 0, 1)`. Weights trained with one of them do not transfer unchanged.
+/// Other frameworks use other slopes under the name "hard sigmoid", and weights trained with
+/// one of them are only right with the same function. The three conventions, all `1/2` at
+/// `0` and differing in slope, so in where they saturate: `f(x) = 0` for `x <= -c` and
+/// `f(x) = 1` for `x >= c`.
+///
+/// | convention | in `network!` | here | `f(x)` | `c` |
+/// |---|---|---|---|---|
+/// | textbook | `hard_logistic` | [`HardLogistic`] | `clip(x/4 + 1/2, 0, 1)` | `2` |
+/// | PyTorch, Keras 3 | `hard_sigmoid_pytorch` | [`HardSigmoid::pytorch`] | `clip(x/6 + 1/2, 0, 1)` | `3` |
+/// | Keras 2, ONNX | `hard_sigmoid_onnx` | [`HardSigmoid::onnx`] | `clip(0.2 x + 1/2, 0, 1)` | `2.5` |
+///
+/// PyTorch's `nn.Hardsigmoid` and Keras 3's `hard_sigmoid` compute `relu6(x + 3) / 6`; ONNX's
+/// `HardSigmoid` is `clip(alpha x + beta, 0, 1)`, whose defaults `alpha = 0.2`, `beta = 0.5`
+/// give Keras 2's `hard_sigmoid`.
+///
+/// [`HardSigmoid`] takes the slope as a value and has a constructor for each framework's.
 ///
 /// ```
 /// use nn_runtime::activation::{Activation, HardLogistic};
@@ -187,6 +232,94 @@ impl<T: Float> Activation<T> for HardLogistic {
         let two = T::lit(2.0);
         if x > -two && x < two {
             T::lit(0.25)
+        } else {
+            T::zero()
+        }
+    }
+}
+
+/// A hard sigmoid of any slope, `f(x) = clip(slope x + 1/2, 0, 1)`, for weights trained in
+/// a framework whose hard sigmoid is not the textbook's [`HardLogistic`].
+///
+/// Derivative: `f'(x) = slope` where `0 < slope x + 1/2 < 1`, else `0` (`0` at the kinks
+/// `x = ±1 / (2 slope)`, as for [`HardLogistic`]).
+///
+/// The frameworks disagree on the slope; pick the constructor of the one the weights come
+/// from. `f(x) = 0` for `x <= -c` and `f(x) = 1` for `x >= c`, `c = 1 / (2 slope)`:
+///
+/// | convention | in `network!` | here | `f(x)` | `c` |
+/// |---|---|---|---|---|
+/// | textbook | `hard_logistic` | [`HardLogistic`] | `clip(x/4 + 1/2, 0, 1)` | `2` |
+/// | PyTorch, Keras 3 | `hard_sigmoid_pytorch` | [`HardSigmoid::pytorch`] | `clip(x/6 + 1/2, 0, 1)` | `3` |
+/// | Keras 2, ONNX | `hard_sigmoid_onnx` | [`HardSigmoid::onnx`] | `clip(0.2 x + 1/2, 0, 1)` | `2.5` |
+///
+/// PyTorch's `nn.Hardsigmoid` and Keras 3's `hard_sigmoid` compute `relu6(x + 3) / 6`; ONNX's
+/// `HardSigmoid` is `clip(alpha x + beta, 0, 1)`, whose defaults `alpha = 0.2`, `beta = 0.5`
+/// give Keras 2's `hard_sigmoid`.
+///
+/// `HardSigmoid { slope: 0.25 }` is [`HardLogistic`]. The offset is always `1/2`, ONNX's
+/// default `beta`. There is no `Default`: no slope is more standard than the others.
+///
+/// ```
+/// use nn_runtime::activation::{Activation, HardSigmoid};
+/// let torch = HardSigmoid::<f64>::pytorch();
+/// assert_eq!(torch.f(0.0), 0.5);
+/// assert_eq!(torch.f(1.5), 0.75);
+/// assert_eq!(torch.f(-3.0), 0.0);
+/// assert_eq!(torch.f(3.0), 1.0);
+/// assert_eq!(torch.df(1.5, 0.75), 1.0 / 6.0);
+/// assert_eq!(torch.df(3.0, 1.0), 0.0);
+///
+/// let onnx = HardSigmoid::<f32>::onnx();
+/// assert_eq!(onnx.f(1.25), 0.75);
+/// assert_eq!(onnx.f(-2.5), 0.0);
+/// assert_eq!(onnx.f(2.5), 1.0);
+/// assert_eq!(onnx.df(1.25, 0.75), 0.2);
+/// assert_eq!(onnx.df(-2.5, 0.0), 0.0);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct HardSigmoid<T> {
+    /// The slope of the linear part; the function saturates at `x = ±1 / (2 slope)`.
+    pub slope: T,
+}
+
+impl<T: Float> HardSigmoid<T> {
+    /// PyTorch's convention, `slope = 1/6`: `nn.Hardsigmoid`, Keras 3's `hard_sigmoid`,
+    /// `relu6(x + 3) / 6`, saturating at `x = ±3`.
+    ///
+    /// ```
+    /// use nn_runtime::activation::{Activation, HardSigmoid};
+    /// assert_eq!(HardSigmoid::<f64>::pytorch().f(-1.5), 0.25);
+    /// ```
+    pub fn pytorch() -> Self {
+        Self { slope: T::lit(1.0 / 6.0) }
+    }
+
+    /// The convention of ONNX's `HardSigmoid` (defaults `alpha = 0.2`, `beta = 0.5`) and of
+    /// Keras 2's `hard_sigmoid`, `slope = 0.2`, saturating at `x = ±2.5`.
+    ///
+    /// ```
+    /// use nn_runtime::activation::{Activation, HardSigmoid};
+    /// assert_eq!(HardSigmoid::<f64>::onnx().f(-1.25), 0.25);
+    /// ```
+    pub fn onnx() -> Self {
+        Self { slope: T::lit(0.2) }
+    }
+}
+
+impl<T: Float> Activation<T> for HardSigmoid<T> {
+    #[inline]
+    fn f(&self, x: T) -> T {
+        clip(self.slope * x + T::lit(0.5), T::zero(), T::one())
+    }
+
+    #[inline]
+    fn df(&self, x: T, _fx: T) -> T {
+        // Tested on the same expression `f` clips, so `f` and `df` agree on where the linear
+        // region ends; for slopes 1/6 and 0.2 it ends exactly at ±3 and ±2.5.
+        let y = self.slope * x + T::lit(0.5);
+        if y > T::zero() && y < T::one() {
+            self.slope
         } else {
             T::zero()
         }
@@ -304,6 +437,74 @@ impl<T: Float> Activation<T> for LeakyRelu<T> {
     }
 }
 
+/// The parametric ReLU, `f(x) = x` for `x > 0`, else `slope x`: a [`LeakyRelu`] whose slope
+/// is learned (PyTorch's `nn.PReLU`).
+///
+/// Derivatives: `df/dx = 1` for `x > 0`, else `slope` (the slope at the kink, as in PyTorch);
+/// `df/dslope = 0` for `x > 0`, else `x` (see [`Learnable`]).
+///
+/// `Default` sets `slope = 0.25`, PyTorch's initial value.
+///
+/// ```
+/// use nn_runtime::activation::{Activation, Learnable, Prelu};
+/// let a = Prelu { slope: 0.25_f64 };
+/// assert_eq!(a.f(3.0), 3.0);
+/// assert_eq!(a.f(-2.0), -0.5);
+/// assert_eq!(a.df(3.0, 3.0), 1.0);
+/// assert_eq!(a.df(-2.0, -0.5), 0.25);
+/// assert_eq!(a.df(0.0, 0.0), 0.25);
+/// assert_eq!(a.dparam(3.0, 3.0), 0.0);
+/// assert_eq!(a.dparam(-2.0, -0.5), -2.0);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Prelu<T> {
+    /// The learned slope for inputs `x <= 0`.
+    pub slope: T,
+}
+
+impl<T: Float> Default for Prelu<T> {
+    fn default() -> Self {
+        Self { slope: T::lit(0.25) }
+    }
+}
+
+impl<T: Float> Activation<T> for Prelu<T> {
+    #[inline]
+    fn f(&self, x: T) -> T {
+        if x > T::zero() {
+            x
+        } else {
+            self.slope * x
+        }
+    }
+
+    #[inline]
+    fn df(&self, x: T, _fx: T) -> T {
+        if x > T::zero() {
+            T::one()
+        } else {
+            self.slope
+        }
+    }
+}
+
+impl<T: Float> Learnable<T> for Prelu<T> {
+    #[inline]
+    fn with_param(p: T) -> Self {
+        Self { slope: p }
+    }
+
+    /// `df/dslope = 0` for `x > 0`, else `x`.
+    #[inline]
+    fn dparam(&self, x: T, _fx: T) -> T {
+        if x > T::zero() {
+            T::zero()
+        } else {
+            x
+        }
+    }
+}
+
 /// The exponential linear unit, `f(x) = x` for `x > 0`, else `gamma (e^x - 1)`.
 ///
 /// Derivative: `f'(x) = 1` for `x > 0`, else `gamma e^x = f(x) + gamma`.
@@ -382,18 +583,22 @@ impl<T: Float> Activation<T> for Softplus {
 
 /// The swish, `f(x) = x sigmoid(beta x)` (with `beta = 1`: the SiLU).
 ///
-/// Derivative: `f'(x) = s + beta x s (1 - s)` with `s = sigmoid(beta x)`.
+/// Derivatives, with `s = sigmoid(beta x)`: `df/dx = s + beta x s (1 - s)` and, when `beta` is
+/// learned (see [`Learnable`]), `df/dbeta = x^2 s (1 - s)`.
 ///
-/// Both stay finite for every finite input: where `s (1 - s)` underflows to `0` (huge `|x|`)
-/// the second term is taken as its limit `0` rather than `inf * 0`. `Default` sets `beta = 1`.
+/// All three stay finite for every finite input: where `s (1 - s)` underflows to `0` (huge
+/// `|x|`) the terms containing it are taken as their limit `0` rather than `inf * 0`.
+/// `Default` sets `beta = 1`.
 ///
 /// ```
-/// use nn_runtime::activation::{Activation, Swish};
+/// use nn_runtime::activation::{Activation, Learnable, Swish};
 /// let a = Swish { beta: 1.0_f64 };
 /// assert_eq!(a.f(0.0), 0.0);
 /// assert!((a.f(1.0) - 0.7310585786300049).abs() < 1e-15);
 /// assert_eq!(a.df(0.0, 0.0), 0.5);
 /// assert!((a.df(1.0, a.f(1.0)) - 0.9276705118714867).abs() < 1e-15);
+/// assert_eq!(a.dparam(0.0, 0.0), 0.0);
+/// assert!((a.dparam(1.0, a.f(1.0)) - 0.19661193324148185).abs() < 1e-15);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Swish<T> {
@@ -416,6 +621,26 @@ impl<T: Float> Activation<T> for Swish<T> {
     #[inline]
     fn df(&self, x: T, _fx: T) -> T {
         swish_df(x, self.beta)
+    }
+}
+
+impl<T: Float> Learnable<T> for Swish<T> {
+    #[inline]
+    fn with_param(p: T) -> Self {
+        Self { beta: p }
+    }
+
+    /// `df/dbeta = x^2 s (1 - s)` with `s = sigmoid(beta x)`; `0` where `s (1 - s)`
+    /// underflows to `0`, so never NaN for finite `x`.
+    #[inline]
+    fn dparam(&self, x: T, _fx: T) -> T {
+        let (s, one_minus_s) = sigmoid_pair(self.beta * x);
+        let t = s * one_minus_s;
+        if t == T::zero() {
+            T::zero()
+        } else {
+            x * (x * t)
+        }
     }
 }
 
@@ -579,6 +804,171 @@ pub fn softmax_backward<T: Float>(a: &[T], da: &[T], dz: &mut [T]) {
     }
 }
 
+/// The index of the parameter that element `i` of a layer uses: the only one when the layer
+/// shares one parameter, else its own.
+#[inline]
+fn param_index(len: usize, i: usize) -> usize {
+    if len == 1 {
+        0
+    } else {
+        i
+    }
+}
+
+/// A learnable activation applied to a layer: `a_i = f(z_i; p_k)`, with `k = 0` when `params`
+/// holds one parameter shared by the whole layer and `k = i` when it holds one per element.
+///
+/// `z` and `a` are expected to have the same length, and `params` length 1 or `z.len()`.
+/// Otherwise only the elements present in both `z` and `a` and having a parameter are
+/// written, the others are left untouched; never panics.
+///
+/// ```
+/// use nn_runtime::activation::{learnable_forward, Prelu};
+/// let z = [2.0_f64, -2.0, -4.0];
+/// let mut a = [0.0; 3];
+/// // One slope shared by the layer.
+/// learnable_forward::<f64, Prelu<f64>>(&z, &[0.25], &mut a);
+/// assert_eq!(a, [2.0, -0.5, -1.0]);
+/// // One slope per unit.
+/// learnable_forward::<f64, Prelu<f64>>(&z, &[0.1, 0.25, 0.5], &mut a);
+/// assert_eq!(a, [2.0, -0.5, -2.0]);
+/// ```
+pub fn learnable_forward<T: Float, A: Learnable<T>>(z: &[T], params: &[T], a: &mut [T]) {
+    for (i, (ai, &zi)) in a.iter_mut().zip(z).enumerate() {
+        let Some(&p) = params.get(param_index(params.len(), i)) else {
+            return;
+        };
+        *ai = A::with_param(p).f(zi);
+    }
+}
+
+/// The backward pass of [`learnable_forward`]: given its input `z`, its output `a` and the
+/// gradient `d_a` of a loss with respect to `a`,
+///
+/// - overwrites `d_z` with the gradient with respect to the input,
+///   `d_z_i = d_a_i f'(z_i; p_k)`;
+/// - adds `scale` times the gradient with respect to the parameters to `d_params`,
+///   `d_params_k += scale * d_a_i df/dp(z_i; p_k)`, so that a shared parameter (`k = 0`)
+///   collects the sum over the layer and a batch can be accumulated sample by sample
+///   (`scale = 1 / batch` averages).
+///
+/// `k` is chosen as in [`learnable_forward`]. The slices are expected to have the same length,
+/// except `params` and `d_params`: length 1 or `z.len()`. Otherwise only the elements present
+/// in `z`, `a`, `d_a` and `d_z` and having a parameter are processed, and a missing entry of
+/// `d_params` is skipped; never panics.
+///
+/// ```
+/// use nn_runtime::activation::{learnable_backward, Prelu};
+/// let z = [2.0_f64, -2.0, -4.0];
+/// let a = [2.0, -0.5, -1.0];
+/// let mut d_z = [0.0; 3];
+/// let d_a = [1.0, 1.0, 2.0];
+/// let mut d_slope = [10.0];
+/// learnable_backward::<f64, Prelu<f64>>(&z, &a, &[0.25], &d_a, &mut d_z, &mut d_slope, 0.5);
+/// assert_eq!(d_z, [1.0, 0.25, 0.5]);
+/// // 10 + 0.5 * (1 * 0 + 1 * -2 + 2 * -4)
+/// assert_eq!(d_slope, [5.0]);
+/// ```
+pub fn learnable_backward<T: Float, A: Learnable<T>>(
+    z: &[T],
+    a: &[T],
+    params: &[T],
+    d_a: &[T],
+    d_z: &mut [T],
+    d_params: &mut [T],
+    scale: T,
+) {
+    let inputs = z.iter().zip(a).zip(d_a);
+    for (i, (d_zi, ((&zi, &ai), &d_ai))) in d_z.iter_mut().zip(inputs).enumerate() {
+        let k = param_index(params.len(), i);
+        let Some(&p) = params.get(k) else {
+            return;
+        };
+        let act = A::with_param(p);
+        *d_zi = d_ai * act.df(zi, ai);
+        if let Some(d_p) = d_params.get_mut(k) {
+            *d_p += scale * d_ai * act.dparam(zi, ai);
+        }
+    }
+}
+
+/// The piece a maxout unit takes its value from: the index and value of the largest of
+/// `pieces`, the first of equal ones, or of the first NaN if there is one. `None` when empty.
+#[inline]
+fn winner<T: Float>(pieces: &[T]) -> Option<(usize, T)> {
+    let mut candidates = pieces.iter().copied().enumerate();
+    let mut best = candidates.next()?;
+    for (k, v) in candidates {
+        if is_nan(best.1) {
+            break;
+        }
+        if v > best.1 || is_nan(v) {
+            best = (k, v);
+        }
+    }
+    Some(best)
+}
+
+/// Maxout (section 4.1 of the textbook): each unit's value is the largest of `pieces` affine
+/// maps of the input, `out_u = max_k h_(u pieces + k)`.
+///
+/// The layer before computes `h = W x + b` with `units * pieces` rows, row `u * pieces + k`
+/// being piece `k` of unit `u`: the layout of PyTorch's `Linear(in, units * pieces)` followed
+/// by `.view(units, pieces).max(-1)`. Equal pieces are resolved in favour of the first
+/// (lowest `k`), and a NaN among a unit's pieces makes the unit NaN.
+///
+/// `h` is expected to have `out.len() * pieces` entries. Otherwise the units that fit in both
+/// are written and the rest of `out` is left untouched; `pieces = 0` writes nothing. Never
+/// panics.
+///
+/// ```
+/// use nn_runtime::activation::maxout;
+/// let h = [1.0_f64, 3.0, /* */ 2.0, 2.0, /* */ -1.0, -4.0];
+/// let mut out = [0.0; 3];
+/// maxout(&h, 2, &mut out);
+/// assert_eq!(out, [3.0, 2.0, -1.0]);
+/// ```
+pub fn maxout<T: Float>(h: &[T], pieces: usize, out: &mut [T]) {
+    if pieces == 0 {
+        return;
+    }
+    for (o, unit) in out.iter_mut().zip(h.chunks_exact(pieces)) {
+        if let Some((_, v)) = winner(unit) {
+            *o = v;
+        }
+    }
+}
+
+/// The backward pass of [`maxout`]: given its input `h` and the gradient `d_out` of a loss with
+/// respect to its output, overwrites `d_h` with the gradient with respect to `h`. Each unit's
+/// gradient goes to its winning piece, the one [`maxout`] takes the value of (the first of
+/// equal pieces, the first NaN if any), and the unit's other pieces get `0`:
+/// `d_h_(u pieces + k) = d_out_u` if `k = k*_u`, else `0`.
+///
+/// `h` and `d_h` are expected to have `d_out.len() * pieces` entries. Otherwise the units that
+/// fit in all three are written and the rest of `d_h` is left untouched; `pieces = 0` writes
+/// nothing. Never panics.
+///
+/// ```
+/// use nn_runtime::activation::maxout_backward;
+/// let h = [1.0_f64, 3.0, /* */ 2.0, 2.0, /* */ -1.0, -4.0];
+/// let mut d_h = [9.0; 6];
+/// maxout_backward(&h, 2, &[10.0, 20.0, 30.0], &mut d_h);
+/// assert_eq!(d_h, [0.0, 10.0, /* */ 20.0, 0.0, /* */ 30.0, 0.0]);
+/// ```
+pub fn maxout_backward<T: Float>(h: &[T], pieces: usize, d_out: &[T], d_h: &mut [T]) {
+    if pieces == 0 {
+        return;
+    }
+    let units = h.chunks_exact(pieces).zip(d_out);
+    for (d_unit, (unit, &d)) in d_h.chunks_exact_mut(pieces).zip(units) {
+        d_unit.fill(T::zero());
+        if let Some(d_win) = winner(unit).and_then(|(k, _)| d_unit.get_mut(k)) {
+            *d_win = d;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -631,6 +1021,111 @@ mod tests {
         check_fd(Gelu, &[]);
         check_fd(GeluTanh, &[]);
         check_fd(GeluSigmoid, &[]);
+        check_fd(HardSigmoid::pytorch(), &[-3.0, 3.0]);
+        check_fd(HardSigmoid::onnx(), &[-2.5, 2.5]);
+        check_fd(HardSigmoid { slope: 0.25 }, &[-2.0, 2.0]);
+        check_fd(HardSigmoid { slope: -0.3 }, &[-1.0 / 0.6, 1.0 / 0.6]);
+        check_fd(Prelu { slope: 0.25 }, &[0.0]);
+        check_fd(Prelu { slope: -0.7 }, &[0.0]);
+        check_fd(Prelu { slope: 1.5 }, &[0.0]);
+    }
+
+    /// Checks `dparam` against a central finite difference of `f` in the parameter, at `p` and
+    /// many points of `[-6, 6]`, skipping those within `1e-3` of a kink.
+    fn check_dparam_fd<A: Learnable<f64> + std::fmt::Debug>(p: f64, kinks: &[f64]) {
+        let n = 2400;
+        let mut checked = 0;
+        let a = A::with_param(p);
+        let (plus, minus) = (A::with_param(p + H), A::with_param(p - H));
+        for k in 0..=n {
+            let x = -6.0 + 12.0 * f64::from(k) / f64::from(n) + 1.234_567e-4;
+            let x = x.min(6.0);
+            if kinks.iter().any(|&c| (x - c).abs() < 1e-3) {
+                continue;
+            }
+            let fd = (plus.f(x) - minus.f(x)) / (2.0 * H);
+            let d = a.dparam(x, a.f(x));
+            assert!(close(d, fd, TOL), "{a:?}: dparam({x}) = {d}, finite difference {fd}");
+            checked += 1;
+        }
+        assert!(checked > 2000);
+    }
+
+    #[test]
+    fn parameter_derivatives_match_finite_differences() {
+        for p in [0.25, 0.01, -0.5, 1.0, 2.0] {
+            check_dparam_fd::<Prelu<f64>>(p, &[0.0]);
+        }
+        for p in [1.0, 0.5, 2.5, -1.0, 0.0, 1.702] {
+            check_dparam_fd::<Swish<f64>>(p, &[]);
+        }
+    }
+
+    #[test]
+    fn learnable_parameters_round_trip() {
+        assert_eq!(Prelu::with_param(0.3_f64), Prelu { slope: 0.3 });
+        assert_eq!(Swish::with_param(1.5_f32), Swish { beta: 1.5 });
+        assert_eq!(Prelu::<f64>::default().slope, 0.25);
+        // At beta = 0 the swish is x / 2, and df/dbeta = x^2 sigmoid'(0) = x^2 / 4.
+        assert_eq!(Swish { beta: 0.0_f64 }.f(3.0), 1.5);
+        assert_eq!(Swish { beta: 0.0_f64 }.dparam(3.0, 1.5), 2.25);
+        assert_close(Swish { beta: 2.0 }.dparam(0.5, 0.0), 0.04915298331037046);
+        assert_close(Swish { beta: 0.5 }.dparam(-2.0, 0.0), 0.7864477329659274);
+        let p = Prelu { slope: 0.25_f64 };
+        assert_eq!(p.dparam(0.0, 0.0), 0.0);
+        assert_eq!(p.dparam(-3.0, -0.75), -3.0);
+        assert_eq!(p.dparam(1e-300, 1e-300), 0.0);
+        assert_eq!(p.df(0.0, 0.0), 0.25);
+        assert!(p.f(f64::NAN).is_nan());
+    }
+
+    #[test]
+    fn hard_sigmoid_saturates_where_each_convention_says() {
+        fn check<T: Float + std::fmt::Debug>() {
+            let (half, one, zero) = (T::lit(0.5), T::one(), T::zero());
+            let torch = HardSigmoid::<T>::pytorch();
+            assert_eq!(torch.f(zero), half);
+            assert_eq!(torch.f(T::lit(-3.0)), zero);
+            assert_eq!(torch.f(T::lit(3.0)), one);
+            assert_eq!(torch.f(T::lit(-3.5)), zero);
+            assert_eq!(torch.f(T::lit(3.5)), one);
+            assert_eq!(torch.f(T::lit(-1.5)), T::lit(0.25));
+            assert_eq!(torch.df(T::lit(-3.0), zero), zero);
+            assert_eq!(torch.df(T::lit(3.0), one), zero);
+            assert_eq!(torch.df(T::lit(2.9), zero), T::lit(1.0 / 6.0));
+            assert_eq!(torch.df(T::lit(-2.9), zero), T::lit(1.0 / 6.0));
+            assert_eq!(torch.df(T::lit(3.1), zero), zero);
+
+            let onnx = HardSigmoid::<T>::onnx();
+            assert_eq!(onnx.f(zero), half);
+            assert_eq!(onnx.f(T::lit(-2.5)), zero);
+            assert_eq!(onnx.f(T::lit(2.5)), one);
+            assert_eq!(onnx.f(T::lit(-3.0)), zero);
+            assert_eq!(onnx.f(T::lit(3.0)), one);
+            assert_eq!(onnx.f(T::lit(1.25)), T::lit(0.75));
+            assert_eq!(onnx.df(T::lit(-2.5), zero), zero);
+            assert_eq!(onnx.df(T::lit(2.5), one), zero);
+            assert_eq!(onnx.df(T::lit(2.4), zero), T::lit(0.2));
+            assert_eq!(onnx.df(T::lit(-2.4), zero), T::lit(0.2));
+            assert_eq!(onnx.df(T::lit(-2.6), zero), zero);
+
+            // The ONNX form is not yet saturated where the textbook's is, and the PyTorch form
+            // not where the ONNX one is.
+            assert_eq!(HardLogistic.f(T::lit(2.0)), one);
+            assert!(onnx.f(T::lit(2.0)) < one);
+            assert!(torch.f(T::lit(2.5)) < one);
+
+            // Slope 1/4 is the textbook's hard logistic.
+            let quarter = HardSigmoid { slope: T::lit(0.25) };
+            for k in -40..=40 {
+                let x = T::lit(f64::from(k) / 8.0);
+                assert_eq!(quarter.f(x), HardLogistic.f(x));
+                assert_eq!(quarter.df(x, zero), HardLogistic.df(x, zero));
+            }
+        }
+        check::<f32>();
+        check::<f64>();
+        assert!(HardSigmoid::<f64>::pytorch().f(f64::NAN).is_nan());
     }
 
     fn assert_close(got: f64, want: f64) {
@@ -777,6 +1272,23 @@ mod tests {
         check_finite(Gelu, &inputs);
         check_finite(GeluTanh, &inputs);
         check_finite(GeluSigmoid, &inputs);
+        check_finite(HardSigmoid::pytorch(), &inputs);
+        check_finite(HardSigmoid::onnx(), &inputs);
+        check_finite(Prelu::default(), &inputs);
+        check_finite(Prelu { slope: T::lit(-0.5) }, &inputs);
+        for beta in [1.0, 2.0, 0.5, -1.0, 1e-3] {
+            let s = Swish { beta: T::lit(beta) };
+            for &x in &inputs {
+                // x^2 itself overflows for the largest inputs whose s (1 - s) does not
+                // underflow, so only NaN is ruled out there.
+                let d = s.dparam(x, s.f(x));
+                assert!(!is_nan(d), "{s:?}.dparam({x:?}) = {d:?} in {}", T::NAME);
+            }
+        }
+        for &x in &inputs {
+            let p = Prelu { slope: T::lit(0.25) };
+            assert!(p.dparam(x, p.f(x)).is_finite());
+        }
     }
 
     #[test]
@@ -811,6 +1323,10 @@ mod tests {
         assert_eq!(Gelu.df(-f32::MAX, 0.0), 0.0);
         assert_eq!(Swish { beta: 1.0_f32 }.df(1e20, 1e20), 1.0);
         assert_eq!(Swish { beta: 1.0_f32 }.df(-1e20, 0.0), 0.0);
+        assert_eq!(Swish { beta: 1.0_f32 }.dparam(1e20, 1e20), 0.0);
+        assert_eq!(Swish { beta: 1.0_f32 }.dparam(-1e20, 0.0), 0.0);
+        assert_eq!(Swish { beta: 1.0_f64 }.dparam(f64::MAX, f64::MAX), 0.0);
+        assert_eq!(Swish { beta: 1.0_f64 }.dparam(-f64::MAX, 0.0), 0.0);
         assert_eq!(Elu { gamma: 1.5_f32 }.f(-f32::MAX), -1.5);
         // The negative tails keep relative precision where 1 + erf or 1 + tanh would not.
         assert_close(Swish { beta: 1.0 }.f(-40.0), -1.6993417021166355e-16);
@@ -875,5 +1391,175 @@ mod tests {
         }
         // The gradient of a softmax output is orthogonal to the all-ones direction.
         assert!(dz.iter().sum::<f64>().abs() < 1e-15);
+    }
+
+    /// `df/dp` of a learnable activation by central differences in `p`.
+    fn fd_param<A: Learnable<f64>>(p: f64, x: f64) -> f64 {
+        (A::with_param(p + H).f(x) - A::with_param(p - H).f(x)) / (2.0 * H)
+    }
+
+    #[test]
+    fn learnable_kernels_with_shared_parameter() {
+        let z = [1.5_f64, -0.5, 0.25, -3.0];
+        let beta = 1.3;
+        let mut a = [0.0; 4];
+        learnable_forward::<f64, Swish<f64>>(&z, &[beta], &mut a);
+        for (ai, zi) in a.iter().zip(z) {
+            assert_eq!(*ai, Swish { beta }.f(zi));
+        }
+
+        let d_a = [0.5, -1.0, 2.0, 0.75];
+        let mut d_z = [7.0; 4];
+        let mut d_beta = [0.125];
+        learnable_backward::<f64, Swish<f64>>(&z, &a, &[beta], &d_a, &mut d_z, &mut d_beta, 0.5);
+        let mut want = 0.0;
+        for i in 0..4 {
+            assert_eq!(d_z[i], d_a[i] * Swish { beta }.df(z[i], a[i]));
+            want += d_a[i] * fd_param::<Swish<f64>>(beta, z[i]);
+        }
+        assert!(close(d_beta[0], 0.125 + 0.5 * want, TOL), "{} vs {want}", d_beta[0]);
+
+        // A second call accumulates into the parameter's gradient and overwrites d_z.
+        let before = d_beta[0];
+        learnable_backward::<f64, Swish<f64>>(&z, &a, &[beta], &d_a, &mut d_z, &mut d_beta, 2.0);
+        assert!(close(d_beta[0] - before, 2.0 * want, TOL));
+        assert_eq!(d_z[3], d_a[3] * Swish { beta }.df(z[3], a[3]));
+    }
+
+    #[test]
+    fn learnable_kernels_with_one_parameter_per_element() {
+        let z = [2.0_f64, -2.0, -4.0, 0.0];
+        let slopes = [0.1, 0.25, 0.5, 0.75];
+        let mut a = [0.0; 4];
+        learnable_forward::<f64, Prelu<f64>>(&z, &slopes, &mut a);
+        assert_eq!(a, [2.0, -0.5, -2.0, 0.0]);
+
+        let d_a = [1.0, 2.0, -1.0, 4.0];
+        let mut d_z = [0.0; 4];
+        let mut d_slopes = [1.0, 1.0, 1.0, 1.0];
+        learnable_backward::<f64, Prelu<f64>>(&z, &a, &slopes, &d_a, &mut d_z, &mut d_slopes, 0.5);
+        // d_z = d_a * (1 or slope), with the slope at 0.
+        assert_eq!(d_z, [1.0, 0.5, -0.5, 3.0]);
+        // d_slope_i += 0.5 * d_a_i * (0 or z_i).
+        assert_eq!(d_slopes, [1.0, -1.0, 3.0, 1.0]);
+
+        // Per-element betas, against finite differences.
+        let z = [1.5_f64, -0.5, 0.25];
+        let betas = [0.5, 1.0, 2.0];
+        let mut a = [0.0; 3];
+        learnable_forward::<f64, Swish<f64>>(&z, &betas, &mut a);
+        let d_a = [1.0, -2.0, 0.5];
+        let (mut d_z, mut d_betas) = ([0.0; 3], [0.0; 3]);
+        learnable_backward::<f64, Swish<f64>>(&z, &a, &betas, &d_a, &mut d_z, &mut d_betas, 1.0);
+        for i in 0..3 {
+            assert_eq!(a[i], Swish { beta: betas[i] }.f(z[i]));
+            let want = d_a[i] * fd_param::<Swish<f64>>(betas[i], z[i]);
+            assert!(close(d_betas[i], want, TOL), "d_beta[{i}] = {}, want {want}", d_betas[i]);
+        }
+    }
+
+    #[test]
+    fn learnable_kernels_tolerate_mismatched_lengths() {
+        let z = [-1.0_f64, -2.0, -3.0];
+        let mut a = [9.0; 3];
+        // No parameter: nothing written.
+        learnable_forward::<f64, Prelu<f64>>(&z, &[], &mut a);
+        assert_eq!(a, [9.0; 3]);
+        // Two parameters for three elements: the elements that have one are written.
+        learnable_forward::<f64, Prelu<f64>>(&z, &[0.5, 0.25], &mut a);
+        assert_eq!(a, [-0.5, -0.5, 9.0]);
+        let mut short = [0.0; 2];
+        learnable_forward::<f64, Prelu<f64>>(&z, &[0.5], &mut short);
+        assert_eq!(short, [-0.5, -1.0]);
+
+        let mut d_z = [9.0; 3];
+        let mut d_p: [f64; 0] = [];
+        learnable_backward::<f64, Prelu<f64>>(&z, &a, &[0.5], &[1.0; 3], &mut d_z, &mut d_p, 1.0);
+        assert_eq!(d_z, [0.5; 3]);
+        let mut d_p = [0.0];
+        learnable_backward::<f64, Prelu<f64>>(&z, &a, &[0.5; 3], &[1.0], &mut d_z, &mut d_p, 1.0);
+        assert_eq!(d_p, [-1.0]);
+        learnable_backward::<f32, Swish<f32>>(&[], &[], &[], &[], &mut [], &mut [], 1.0);
+    }
+
+    #[test]
+    fn maxout_picks_the_first_largest_piece_and_routes_to_it() {
+        // Three units of three pieces: a clear winner, a tie between pieces 1 and 2, and a tie
+        // between all three.
+        let h = [1.0_f64, 5.0, -2.0, /* */ 0.0, 4.0, 4.0, /* */ -1.0, -1.0, -1.0];
+        let mut out = [0.0; 3];
+        maxout(&h, 3, &mut out);
+        assert_eq!(out, [5.0, 4.0, -1.0]);
+
+        let mut d_h = [7.0; 9];
+        maxout_backward(&h, 3, &[10.0, 20.0, 30.0], &mut d_h);
+        assert_eq!(d_h, [0.0, 10.0, 0.0, /* */ 0.0, 20.0, 0.0, /* */ 30.0, 0.0, 0.0]);
+
+        // One piece per unit is the identity.
+        let mut out = [0.0; 9];
+        maxout(&h, 1, &mut out);
+        assert_eq!(out, h);
+
+        // A NaN among a unit's pieces makes it NaN and takes its gradient.
+        let h = [1.0_f64, f64::NAN, 5.0, /* */ f64::NAN, 2.0, 3.0];
+        let mut out = [0.0; 2];
+        maxout(&h, 3, &mut out);
+        assert!(out[0].is_nan() && out[1].is_nan());
+        let mut d_h = [7.0; 6];
+        maxout_backward(&h, 3, &[1.0, 2.0], &mut d_h);
+        assert_eq!(d_h, [0.0, 1.0, 0.0, 2.0, 0.0, 0.0]);
+
+        // Infinities are ordinary values.
+        let mut out = [0.0_f32; 1];
+        maxout(&[f32::NEG_INFINITY, f32::INFINITY], 2, &mut out);
+        assert_eq!(out, [f32::INFINITY]);
+    }
+
+    #[test]
+    fn maxout_backward_matches_finite_differences() {
+        let h = [
+            0.3_f64, -1.2, 2.5, /* */ 0.0, 1.0, -0.7, /* */ -2.0, -0.1, -0.4,
+            /* */ 1.1, 0.9, 1.0,
+        ];
+        let c = [0.7_f64, -2.0, 1.5, -0.4];
+        let loss = |h: &[f64]| {
+            let mut out = [0.0; 4];
+            maxout(h, 3, &mut out);
+            out.iter().zip(&c).map(|(o, ci)| o * ci).sum::<f64>()
+        };
+        let mut d_h = [0.0; 12];
+        maxout_backward(&h, 3, &c, &mut d_h);
+        for i in 0..12 {
+            let (mut hp, mut hm) = (h, h);
+            hp[i] += H;
+            hm[i] -= H;
+            let fd = (loss(&hp) - loss(&hm)) / (2.0 * H);
+            assert!(close(d_h[i], fd, TOL), "d_h[{i}] = {}, finite difference {fd}", d_h[i]);
+        }
+    }
+
+    #[test]
+    fn maxout_tolerates_bad_shapes() {
+        let h = [1.0_f64, 2.0, 3.0, 4.0, 5.0];
+        let mut out = [9.0; 3];
+        // No pieces: nothing written.
+        maxout(&h, 0, &mut out);
+        assert_eq!(out, [9.0; 3]);
+        let mut d_h = [9.0; 5];
+        maxout_backward(&h, 0, &[1.0; 3], &mut d_h);
+        assert_eq!(d_h, [9.0; 5]);
+        // Five entries make two units of two pieces; the fifth and the third output are left.
+        maxout(&h, 2, &mut out);
+        assert_eq!(out, [2.0, 4.0, 9.0]);
+        maxout_backward(&h, 2, &[1.0; 3], &mut d_h);
+        assert_eq!(d_h, [0.0, 1.0, 0.0, 1.0, 9.0]);
+        // Fewer outputs than units, and more pieces than entries.
+        let mut one = [0.0];
+        maxout(&h, 2, &mut one);
+        assert_eq!(one, [2.0]);
+        maxout(&h, 6, &mut out);
+        maxout_backward(&h, 6, &[1.0], &mut d_h);
+        maxout_backward(&h, 2, &[1.0], &mut d_h[..3]);
+        maxout::<f32>(&[], 3, &mut []);
     }
 }

@@ -4,6 +4,17 @@
 //! `nn.Linear`, so weights move between the two without transposition of meaning.
 //! [`Dense`] keeps its parameters inline; [`BoxedDense`] keeps them on the heap and is
 //! chosen by `network!` for layers too large for the stack (see the crate docs).
+//!
+//! A layer followed by a learnable activation also holds that activation's parameters,
+//! `A` of them: one per unit (`A = OUT`), one shared by the layer (`A = 1`), or none (`A = 0`,
+//! the default) for activations without parameters.
+//!
+//! A maxout layer of `units` units with `pieces` pieces each ([`maxout`]) stores its pieces as
+//! a dense layer of `OUT = units * pieces` rows, row `u * pieces + k` being piece `k` of unit
+//! `u`: the layout of PyTorch's `Linear(in, units * pieces)` followed by
+//! `.view(units, pieces).max(-1)`.
+//!
+//! [`maxout`]: crate::activation::maxout
 
 use nalgebra::{SMatrix, SVector};
 use rand::Rng;
@@ -12,24 +23,43 @@ use crate::{Float, Init};
 
 /// A dense layer whose parameters live inline, inside the network struct.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Dense<T: Float, const OUT: usize, const IN: usize> {
+pub struct Dense<T: Float, const OUT: usize, const IN: usize, const A: usize = 0> {
     /// `W`, one row per output unit: `weight[(j, i)]` connects input `i` to unit `j`.
     pub weight: SMatrix<T, OUT, IN>,
     /// `b`, one entry per output unit.
     pub bias: SVector<T, OUT>,
+    /// The learnable parameters of the activation that follows the layer: PReLU's slopes or
+    /// swish's betas, one per unit (`A = OUT`) or one shared by the layer (`A = 1`); none
+    /// (`A = 0`) when the activation has no parameters.
+    pub activation: SVector<T, A>,
 }
 
-impl<T: Float, const OUT: usize, const IN: usize> Dense<T, OUT, IN> {
-    /// A layer whose weights and biases are all zero.
+impl<T: Float, const OUT: usize, const IN: usize, const A: usize> Dense<T, OUT, IN, A> {
+    /// A layer whose weights, biases and activation parameters are all zero.
     pub fn zeros() -> Self {
-        Self { weight: SMatrix::zeros(), bias: SVector::zeros() }
+        Self { weight: SMatrix::zeros(), bias: SVector::zeros(), activation: SVector::zeros() }
     }
 
-    /// A layer with weights drawn by `init` and zero biases.
+    /// A layer with weights drawn by `init`, zero biases and zero activation parameters (set
+    /// them with [`Dense::with_activation`]).
     pub fn new<R: Rng + ?Sized>(rng: &mut R, init: Init) -> Self {
         let mut layer = Self::zeros();
         init.fill(layer.weight.as_mut_slice(), IN, OUT, rng);
         layer
+    }
+
+    /// The same layer with every activation parameter set to `value` (PReLU's initial slope
+    /// 0.25, swish's initial beta 1).
+    ///
+    /// ```
+    /// use nn_runtime::Dense;
+    /// let layer = Dense::<f64, 3, 2, 3>::zeros().with_activation(0.25);
+    /// assert_eq!(layer.activation.as_slice(), &[0.25, 0.25, 0.25]);
+    /// assert_eq!(layer.bias.as_slice(), &[0.0, 0.0, 0.0]);
+    /// ```
+    pub fn with_activation(mut self, value: T) -> Self {
+        self.activation.fill(value);
+        self
     }
 }
 
@@ -39,38 +69,108 @@ impl<T: Float, const OUT: usize, const IN: usize> Dense<T, OUT, IN> {
 /// the stack first, so layers of any size can be created in a thread with a small stack.
 /// The fields dereference to the same matrices as [`Dense`]'s.
 #[derive(Debug, PartialEq)]
-pub struct BoxedDense<T: Float, const OUT: usize, const IN: usize> {
+pub struct BoxedDense<T: Float, const OUT: usize, const IN: usize, const A: usize = 0> {
     /// `W`, one row per output unit: `weight[(j, i)]` connects input `i` to unit `j`.
     pub weight: Box<SMatrix<T, OUT, IN>>,
     /// `b`, one entry per output unit.
     pub bias: Box<SVector<T, OUT>>,
+    /// The learnable parameters of the activation that follows the layer: PReLU's slopes or
+    /// swish's betas, one per unit (`A = OUT`) or one shared by the layer (`A = 1`); none
+    /// (`A = 0`) when the activation has no parameters.
+    pub activation: Box<SVector<T, A>>,
 }
 
-impl<T: Float, const OUT: usize, const IN: usize> BoxedDense<T, OUT, IN> {
-    /// A layer whose weights and biases are all zero.
+impl<T: Float, const OUT: usize, const IN: usize, const A: usize> BoxedDense<T, OUT, IN, A> {
+    /// A layer whose weights, biases and activation parameters are all zero.
     pub fn zeros() -> Self {
-        Self { weight: zeroed_box(), bias: zeroed_box() }
+        // For `A = 0` the activation's box is of a zero-sized value and allocates nothing.
+        Self { weight: zeroed_box(), bias: zeroed_box(), activation: zeroed_box() }
     }
 
-    /// A layer with weights drawn by `init` and zero biases.
+    /// A layer with weights drawn by `init`, zero biases and zero activation parameters (set
+    /// them with [`BoxedDense::with_activation`]).
     pub fn new<R: Rng + ?Sized>(rng: &mut R, init: Init) -> Self {
         let mut layer = Self::zeros();
         init.fill(layer.weight.as_mut_slice(), IN, OUT, rng);
         layer
     }
+
+    /// The same layer with every activation parameter set to `value` (PReLU's initial slope
+    /// 0.25, swish's initial beta 1).
+    ///
+    /// ```
+    /// use nn_runtime::BoxedDense;
+    /// let layer = BoxedDense::<f32, 4, 2, 1>::zeros().with_activation(1.0);
+    /// assert_eq!(layer.activation.as_slice(), &[1.0]);
+    /// ```
+    pub fn with_activation(mut self, value: T) -> Self {
+        self.activation.fill(value);
+        self
+    }
 }
 
-impl<T: Float, const OUT: usize, const IN: usize> Clone for BoxedDense<T, OUT, IN> {
+impl<T: Float, const OUT: usize, const IN: usize, const A: usize> Clone
+    for BoxedDense<T, OUT, IN, A>
+{
     /// Copies into fresh heap memory (`Box::clone` would build each matrix on the stack).
     fn clone(&self) -> Self {
         let mut copy = Self::zeros();
         copy.weight.copy_from(&self.weight);
         copy.bias.copy_from(&self.bias);
+        copy.activation.copy_from(&self.activation);
         copy
     }
 }
 
-/// A zero matrix allocated directly on the heap.
+/// A zero matrix allocated directly on the heap (no allocation when it has no entries).
 pub fn zeroed_box<T: Float, const R: usize, const C: usize>() -> Box<SMatrix<T, R, C>> {
     bytemuck::zeroed_box()
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    use super::*;
+
+    #[test]
+    fn layers_without_activation_parameters_hold_none() {
+        let dense = Dense::<f64, 3, 2>::zeros();
+        assert_eq!(dense.activation.len(), 0);
+        let boxed = BoxedDense::<f32, 3, 2>::zeros().with_activation(0.25);
+        assert_eq!(boxed.activation.len(), 0);
+        assert_eq!(boxed.clone(), boxed);
+        assert_eq!(std::mem::size_of::<SVector<f64, 0>>(), 0);
+    }
+
+    #[test]
+    fn new_draws_weights_only() {
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let dense = Dense::<f64, 4, 3, 4>::new(&mut rng, Init::He);
+        assert!(dense.weight.iter().all(|&w| w != 0.0 && w.abs() <= Init::He.bound(3, 4)));
+        assert!(dense.bias.iter().all(|&b| b == 0.0));
+        assert_eq!(dense.activation.as_slice(), &[0.0; 4]);
+
+        // The same draws whether the parameters live inline or on the heap, with or without
+        // activation parameters.
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let boxed = BoxedDense::<f64, 4, 3, 1>::new(&mut rng, Init::He).with_activation(0.25);
+        assert_eq!(*boxed.weight, dense.weight);
+        assert_eq!(boxed.activation.as_slice(), &[0.25]);
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        assert_eq!(Dense::<f64, 4, 3>::new(&mut rng, Init::He).weight, dense.weight);
+    }
+
+    #[test]
+    fn boxed_clone_copies_every_field() {
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let mut layer =
+            BoxedDense::<f32, 5, 2, 5>::new(&mut rng, Init::Glorot).with_activation(1.0);
+        layer.bias[3] = -2.0;
+        layer.activation[4] = 0.5;
+        let copy = layer.clone();
+        assert_eq!(copy, layer);
+        assert_eq!(copy.activation.as_slice(), &[1.0, 1.0, 1.0, 1.0, 0.5]);
+    }
 }

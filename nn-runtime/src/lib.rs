@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod activation;
+pub mod dropout;
 pub mod gradcheck;
 mod init;
 mod layer;

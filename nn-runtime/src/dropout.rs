@@ -1,0 +1,143 @@
+//! Dropout (section 7.7 of the textbook): a regulariser that, during training, silences each
+//! unit of a layer independently with probability `p`.
+//!
+//! A network trained this way cannot rely on any single unit being present, which discourages
+//! units from co-adapting, and each step trains a different thinned sub-network. This is
+//! *inverted* dropout: the surviving units are scaled by `1 / (1 - p)` during training, so that
+//! each unit's expected value is the same as without dropout,
+//!
+//! `E[m a] = (1 - p) * a / (1 - p) + p * 0 = a`,
+//!
+//! and at inference the layer is used as it is, with no dropout and no rescaling.
+//!
+//! [`mask`] draws the factors `m`; the forward pass multiplies the layer's activations by them
+//! and the backward pass multiplies the incoming gradient by the same mask.
+
+use rand::Rng;
+
+use crate::Float;
+
+/// Fills `mask` with an inverted-dropout mask: each entry independently `0` with probability
+/// `p`, else `1 / (1 - p)`, so that `E[mask_i] = 1` and multiplying activations by the mask
+/// preserves their mean.
+///
+/// Draws one uniform `f64` from `rng` per entry, in slice order, when `0 < p < 1`. Otherwise it
+/// draws nothing and never panics:
+///
+/// - `p <= 0` or NaN: every entry is `1` (no dropout);
+/// - `p >= 1`: every entry is `0` (every unit dropped).
+///
+/// ```
+/// use nn_runtime::dropout::mask;
+/// use rand::SeedableRng;
+///
+/// let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+/// let mut m = [0.0_f32; 8];
+/// mask(&mut rng, 0.5, &mut m);
+/// assert!(m.iter().all(|&v| v == 0.0 || v == 2.0));
+///
+/// mask(&mut rng, 0.0, &mut m);
+/// assert_eq!(m, [1.0; 8]);
+/// mask(&mut rng, 1.0, &mut m);
+/// assert_eq!(m, [0.0; 8]);
+/// ```
+pub fn mask<T: Float, R: Rng + ?Sized>(rng: &mut R, p: f64, mask: &mut [T]) {
+    if p.is_nan() || p <= 0.0 {
+        mask.fill(T::one());
+    } else if p >= 1.0 {
+        mask.fill(T::zero());
+    } else {
+        // 0 < p < 1, so 1 - p >= 2^-53 and the scale is finite in f32 as in f64.
+        let keep = T::lit(1.0 / (1.0 - p));
+        for m in mask {
+            *m = if rng.random::<f64>() < p { T::zero() } else { keep };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    use super::*;
+
+    const N: usize = 100_000;
+
+    /// How many standard deviations a sample statistic may stray from its expectation. With a
+    /// seeded generator the tests are deterministic; 5 standard deviations would be exceeded
+    /// by an unbiased mask with probability below 1e-6.
+    const SIGMAS: f64 = 5.0;
+
+    #[test]
+    fn mask_has_mean_one_and_drops_a_fraction_p() {
+        for (seed, p) in [(1, 0.5), (2, 0.1), (3, 0.8), (4, 0.25)] {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            let mut m = vec![0.0_f64; N];
+            mask(&mut rng, p, &mut m);
+            let n = N as f64;
+
+            // Each entry is 1/(1-p) with probability 1-p, else 0: mean 1, variance p/(1-p).
+            let mean = m.iter().sum::<f64>() / n;
+            let sd_mean = (p / (1.0 - p) / n).sqrt();
+            assert!((mean - 1.0).abs() < SIGMAS * sd_mean, "p = {p}: mean {mean}");
+
+            // The number of zeros is binomial(n, p): fraction p, variance p(1-p)/n.
+            let zeros = m.iter().filter(|&&v| v == 0.0).count() as f64 / n;
+            let sd_zeros = (p * (1.0 - p) / n).sqrt();
+            assert!((zeros - p).abs() < SIGMAS * sd_zeros, "p = {p}: {zeros} dropped");
+
+            let keep = 1.0 / (1.0 - p);
+            assert!(m.iter().all(|&v| v == 0.0 || v == keep));
+        }
+    }
+
+    #[test]
+    fn f32_mask_has_the_same_pattern_as_f64() {
+        let (mut m32, mut m64) = (vec![0.0_f32; 1000], vec![0.0_f64; 1000]);
+        mask(&mut ChaCha8Rng::seed_from_u64(9), 0.3, &mut m32);
+        mask(&mut ChaCha8Rng::seed_from_u64(9), 0.3, &mut m64);
+        for (a, b) in m32.iter().zip(&m64) {
+            assert_eq!(*a, *b as f32);
+        }
+    }
+
+    #[test]
+    fn mask_is_deterministic_for_a_seed() {
+        let draw = |seed| {
+            let mut m = [0.0_f32; 64];
+            mask(&mut ChaCha8Rng::seed_from_u64(seed), 0.5, &mut m);
+            m
+        };
+        assert_eq!(draw(42), draw(42));
+        assert_ne!(draw(42), draw(43));
+    }
+
+    #[test]
+    fn probabilities_outside_the_open_interval_neither_draw_nor_panic() {
+        for (p, want) in [
+            (0.0, 1.0),
+            (-0.0, 1.0),
+            (-0.5, 1.0),
+            (f64::NEG_INFINITY, 1.0),
+            (f64::NAN, 1.0),
+            (1.0, 0.0),
+            (1.5, 0.0),
+            (f64::INFINITY, 0.0),
+        ] {
+            let mut rng = ChaCha8Rng::seed_from_u64(5);
+            let untouched = rng.clone();
+            let mut m = [7.0_f64; 16];
+            mask(&mut rng, p, &mut m);
+            assert_eq!(m, [want; 16], "p = {p}");
+            assert_eq!(rng, untouched, "p = {p} drew from the generator");
+        }
+        // The smallest and largest probabilities inside the interval give finite masks.
+        let mut m = [0.0_f32; 16];
+        mask(&mut ChaCha8Rng::seed_from_u64(5), 1.0 - f64::EPSILON / 2.0, &mut m);
+        assert!(m.iter().all(|v| v.is_finite()));
+        mask(&mut ChaCha8Rng::seed_from_u64(5), f64::MIN_POSITIVE, &mut m);
+        assert_eq!(m, [1.0; 16]);
+        mask::<f64, _>(&mut ChaCha8Rng::seed_from_u64(5), 0.5, &mut []);
+    }
+}
