@@ -5,7 +5,10 @@ use syn::ext::IdentExt;
 use syn::{Expr, ExprLit, ExprUnary, Ident, Lit, UnOp};
 
 use crate::ctxt::Ctxt;
-use crate::ir::{self, Activation, LossKind, ACTIVATIONS, LAYER_KINDS, LOSSES};
+use crate::ir::{
+    self, Activation, Combine, LossKind, Source, ACTIVATIONS, CONCAT, DROPOUT, INPUT, LAYER_KINDS,
+    LOSSES,
+};
 use crate::parse::{Line, NetworkDef, Stage};
 use crate::suggest::{closest, did_you_mean};
 
@@ -31,14 +34,16 @@ pub fn network(cx: &mut Ctxt, def: &NetworkDef) -> Option<ir::Network> {
     let mut inputs: Option<(usize, &Line)> = None;
     let mut loss: Option<(ir::Loss, &Line)> = None;
     let mut l2: Option<(f64, &Line)> = None;
-    let mut layers: Vec<ir::Layer> = Vec::new();
-    // Every layer line's name so far, including those of layers with errors.
-    let mut layer_names: Vec<&Ident> = Vec::new();
+    // Every node's line, including those of nodes with errors, in order, so that a line can
+    // tell a reference to a line below it from a name that does not exist.
+    let lines: Vec<&Line> = def
+        .lines
+        .iter()
+        .filter(|l| !KEYS.iter().any(|k| l.key == k) && misspelt_setting(l).is_none())
+        .collect();
+    // Each line's node, `None` where the line has an error.
+    let mut nodes: Vec<Option<ir::Node>> = Vec::new();
     let mut params: usize = 0;
-    // The width flowing into the next layer; `None` once it is unknown because of an error.
-    let mut width: Option<usize> = None;
-    let mut width_known = true;
-
     for line in &def.lines {
         match line.key.to_string().as_str() {
             "input" => {
@@ -59,25 +64,20 @@ pub fn network(cx: &mut Ctxt, def: &NetworkDef) -> Option<ir::Network> {
                     l2.get_or_insert((lambda, line));
                 }
             }
-            _ => {
-                if let Some(setting) = misspelt_setting(line) {
-                    cx.error_spanned_by(
-                        &line.key,
-                        format!("unknown setting `{}`; did you mean `{setting}`?", line.key),
-                    );
-                    continue;
+            _ => match misspelt_setting(line) {
+                Some(setting) => cx.error_spanned_by(
+                    &line.key,
+                    format!("unknown setting `{}`; did you mean `{setting}`?", line.key),
+                ),
+                None => {
+                    let index = nodes.len();
+                    check_unique_layer(cx, line, &lines[..index]);
+                    let graph = Graph { lines: &lines, inputs: inputs.map(|i| i.0) };
+                    let node = node(cx, &graph, index, &nodes)
+                        .filter(|node| check_parameter_count(cx, line, node, &mut params));
+                    nodes.push(node);
                 }
-                check_unique_layer(cx, line, &layer_names);
-                layer_names.push(&line.key);
-                let source = if layers.is_empty() { inputs.map(|i| i.0) } else { width };
-                match layer(cx, line, source.filter(|_| width_known)) {
-                    Some(layer) if check_parameter_count(cx, line, &layer, &mut params) => {
-                        width = Some(layer.outputs);
-                        layers.push(layer);
-                    }
-                    _ => width_known = false,
-                }
-            }
+            },
         }
     }
 
@@ -91,7 +91,7 @@ pub fn network(cx: &mut Ctxt, def: &NetworkDef) -> Option<ir::Network> {
             ),
         );
     }
-    if layers.is_empty() && width_known {
+    if lines.is_empty() {
         cx.error_spanned_by(
             &def.name,
             format!(
@@ -110,23 +110,39 @@ pub fn network(cx: &mut Ctxt, def: &NetworkDef) -> Option<ir::Network> {
         );
     }
     let loss = loss.map(|l| l.0);
-    if let (Some(loss), Some(last), true) = (&loss, layers.last(), width_known) {
-        check_loss_fits_output(cx, loss, last, &def.lines);
+    if let (Some(Some(output)), Some(line)) = (nodes.last(), lines.last()) {
+        check_output_without_dropout(cx, output, line);
+        if let Some(loss) = &loss {
+            check_loss_fits_output(cx, loss, output, line);
+        }
     }
 
     let (inputs, loss) = (inputs?, loss?);
-    if !width_known || layers.is_empty() {
+    let mut nodes: Vec<ir::Node> = nodes.into_iter().collect::<Option<_>>()?;
+    if nodes.is_empty() {
         return None;
     }
-    place_parameters(&mut layers);
+    if !nodes.iter().any(|n| n.linear.is_some()) {
+        cx.error_spanned_by(
+            &def.name,
+            format!(
+                "network `{}` has nothing to learn; add a layer with parameters, like `hidden: dense(8) -> relu,`",
+                def.name
+            ),
+        );
+        return None;
+    }
+    let unused = unused_nodes(&nodes);
+    place_parameters(&mut nodes);
     Some(ir::Network {
         attrs: def.attrs.iter().filter(|a| is_passed_on(a)).cloned().collect(),
         vis: def.vis.clone(),
         name: def.name.clone(),
         inputs,
-        layers,
+        nodes,
         loss,
         l2: l2.map(|l| l.0),
+        unused,
     })
 }
 
@@ -137,6 +153,12 @@ pub fn declared_widths(def: &NetworkDef) -> Option<(usize, usize)> {
         let n = match stage? {
             Stage::Lit { minus: None, lit: Lit::Int(lit) } => lit.base10_parse::<usize>().ok(),
             Stage::Call { name, args: Some((_, args)) } if name == "dense" && args.len() == 1 => {
+                match args.first()? {
+                    Expr::Lit(ExprLit { lit: Lit::Int(lit), .. }) => lit.base10_parse().ok(),
+                    _ => None,
+                }
+            }
+            Stage::Call { name, args: Some((_, args)) } if name == "maxout" && args.len() == 2 => {
                 match args.first()? {
                     Expr::Lit(ExprLit { lit: Lit::Int(lit), .. }) => lit.base10_parse().ok(),
                     _ => None,
@@ -212,8 +234,8 @@ fn check_once(cx: &mut Ctxt, line: &Line, first: Option<&Line>) {
 }
 
 /// Rejects a layer named like an earlier one: `hidden: dense(8), hidden: dense(4)`.
-fn check_unique_layer(cx: &mut Ctxt, line: &Line, earlier: &[&Ident]) {
-    if earlier.iter().any(|name| **name == line.key) {
+fn check_unique_layer(cx: &mut Ctxt, line: &Line, earlier: &[&Line]) {
+    if earlier.iter().any(|l| l.key == line.key) {
         cx.error_spanned_by(
             &line.key,
             format!(
@@ -293,7 +315,7 @@ fn l2_coefficient(cx: &mut Ctxt, line: &Line) -> Option<f64> {
     let stage = single_stage(cx, line)?;
     let value = match stage {
         Stage::Lit { minus, lit } => number(lit).map(|v| if minus.is_some() { -v } else { v }),
-        Stage::Call { .. } => None,
+        Stage::Call { .. } | Stage::Sum(_) => None,
     };
     match value {
         Some(v) if v >= 0.0 && v.is_finite() => Some(v),
@@ -320,50 +342,306 @@ fn single_stage<'a>(cx: &mut Ctxt, line: &'a Line) -> Option<&'a Stage> {
     line.stages.first()
 }
 
-/// `hidden: dense(8) -> tanh`, reading `inputs` values from the line above (`None` when that
-/// width is unknown because of an earlier error: the line is still checked on its own).
-fn layer(cx: &mut Ctxt, line: &Line, inputs: Option<usize>) -> Option<ir::Layer> {
-    let mut stages = line.stages.iter();
-    let outputs = layer_width(cx, line, stages.next()?);
+/// The lines a line can read from, and the input's width (`None` if it has an error).
+struct Graph<'a> {
+    lines: &'a [&'a Line],
+    inputs: Option<usize>,
+}
+
+/// How a line starts: with the node it reads from (`a ->`, `a + b`, `concat(a, b)`), whose
+/// width is known unless a line it reads has an error; or with a stage, reading the line above.
+enum Head {
+    Explicit(Option<(Combine, Option<usize>)>),
+    Implicit,
+}
+
+/// One node's line: `hidden: dense(8) -> tanh`, `b: a -> dense(4)`, `s: a + b -> relu`,
+/// `c: concat(x, s)`, `drop: dropout(0.5)`. `nodes` holds the lines above, `None` where a line
+/// has an error: its width is then unknown, and this line is still checked on its own.
+fn node(
+    cx: &mut Ctxt,
+    graph: &Graph,
+    index: usize,
+    nodes: &[Option<ir::Node>],
+) -> Option<ir::Node> {
+    let line = graph.lines[index];
+    let width_of = |source: Source| match source {
+        Source::Input => graph.inputs,
+        Source::Node(i) => nodes[i].as_ref().map(|n| n.outputs),
+    };
+    let (head, stages) = match head(cx, graph, index, &line.stages[0], &width_of) {
+        Head::Explicit(head) => (head, &line.stages[1..]),
+        Head::Implicit => {
+            let above = if index == 0 { Source::Input } else { Source::Node(index - 1) };
+            (Some((Combine::Read(above), width_of(above))), &line.stages[..])
+        }
+    };
+    let explicit = stages.len() < line.stages.len();
+    let mut ok = head.is_some();
+    let mut linear: Option<(usize, Option<usize>, usize)> = None;
     let mut activation: Option<(Activation, &Stage)> = None;
-    let mut ok = outputs.is_some();
-    for stage in stages {
-        match self::activation(cx, stage) {
-            Some(act) => {
-                if let Some((_, first)) = activation {
-                    cx.error_spanned_by(
-                        stage,
-                        format!(
-                            "layer `{}` already ends in `{}`; a line holds one layer and at most one activation",
-                            line.key,
-                            stage_name(first)
-                        ),
-                    );
-                    ok = false;
-                } else {
-                    activation = Some((act, stage));
+    let mut dropout: Option<(f64, &Stage)> = None;
+    for (position, stage) in stages.iter().enumerate() {
+        let word = match stage {
+            Stage::Call { name, .. } => name.to_string(),
+            Stage::Lit { .. } | Stage::Sum(_) => String::new(),
+        };
+        let starts = position == 0;
+        if LAYER_KINDS.contains(&word.as_str()) && starts {
+            linear = layer_kind(cx, line, stage);
+            ok &= linear.is_some();
+        } else if word == DROPOUT {
+            if let Some((_, first)) = dropout {
+                cx.error_spanned_by(
+                    stage,
+                    format!(
+                        "line `{}` already ends in `{}`; drop units once per line",
+                        line.key,
+                        stage_name(first)
+                    ),
+                );
+                ok = false;
+            } else {
+                dropout = dropout_rate(cx, stage).map(|p| (p, stage));
+                ok &= dropout.is_some();
+            }
+        } else if let Stage::Sum(_) = stage {
+            cx.error_spanned_by(
+                stage,
+                "`+` adds nodes at the start of a line only, on a line of its own: `s: a + b`",
+            );
+            ok = false;
+        } else if word == CONCAT {
+            cx.error_spanned_by(
+                stage,
+                "`concat` joins nodes at the start of a line only, on a line of its own: `c: concat(a, b)`",
+            );
+            ok = false;
+        } else if starts && !explicit && !ACTIVATIONS.iter().any(|a| a.name == word) {
+            // The first stage of a line that reads the line above: a layer kind.
+            layer_kind(cx, line, stage);
+            ok = false;
+        } else if starts && !explicit {
+            cx.error_spanned_by(
+                stage,
+                format!(
+                    "layer `{}` must start with a layer kind; write `dense(N) -> {word}`",
+                    line.key
+                ),
+            );
+            ok = false;
+        } else {
+            match self::activation(cx, stage) {
+                None => ok = false,
+                Some(act) => {
+                    if let Some((_, drop)) = dropout {
+                        cx.error_spanned_by(
+                            stage,
+                            format!(
+                                "`{}` comes after `{}` on line `{}`; dropout comes last, after the activation",
+                                stage_name(stage),
+                                stage_name(drop),
+                                line.key
+                            ),
+                        );
+                        ok = false;
+                    } else if let Some((_, first)) = activation {
+                        cx.error_spanned_by(
+                            stage,
+                            format!(
+                                "layer `{}` already ends in `{}`; a line holds one layer and at most one activation",
+                                line.key,
+                                stage_name(first)
+                            ),
+                        );
+                        ok = false;
+                    } else if act.learnable().is_some() && linear.is_none() {
+                        cx.error_spanned_by(
+                            stage,
+                            format!(
+                                "`{word}` learns its parameters with the layer before it; put it after `dense(N)` or `maxout(N, K)` on the same line"
+                            ),
+                        );
+                        ok = false;
+                    } else {
+                        activation = Some((act, stage));
+                    }
                 }
             }
-            None => ok = false,
         }
     }
     if !ok {
         return None;
     }
-    Some(ir::Layer {
+    let (combine, inputs) = head?;
+    let inputs = inputs?;
+    let (linear, outputs) = match linear {
+        Some((rows, pieces, units)) => (Some(ir::Linear { rows, pieces, boxed: false }), units),
+        None => (None, inputs),
+    };
+    Some(ir::Node {
         name: line.key.clone(),
-        inputs: inputs?,
-        outputs: outputs?,
+        combine,
+        inputs,
+        linear,
         activation: activation.map_or(Activation::Identity, |a| a.0),
-        boxed: false,
+        dropout: dropout.map(|d| d.0),
+        outputs,
     })
 }
 
-/// The first stage of a layer line: `dense(8)`.
-fn layer_width(cx: &mut Ctxt, line: &Line, stage: &Stage) -> Option<usize> {
+/// The start of a line, if it names what the line reads: `a`, `a + b` or `concat(a, b)`,
+/// with the width of what it gathers.
+fn head(
+    cx: &mut Ctxt,
+    graph: &Graph,
+    index: usize,
+    stage: &Stage,
+    width_of: &dyn Fn(Source) -> Option<usize>,
+) -> Head {
+    match stage {
+        Stage::Sum(terms) => {
+            let mut ok = true;
+            let mut first: Option<(&Ident, usize)> = None;
+            let mut sources = Vec::new();
+            for term in terms {
+                let Stage::Call { name, args: None } = term else {
+                    cx.error_spanned_by(
+                        term,
+                        "only nodes can be added: write their names, like `s: a + b`",
+                    );
+                    ok = false;
+                    continue;
+                };
+                let Some(source) = resolve(cx, graph, index, name) else {
+                    ok = false;
+                    continue;
+                };
+                sources.push(source);
+                match (first, width_of(source)) {
+                    (None, Some(width)) => first = Some((name, width)),
+                    (Some((a, wa)), Some(wb)) if wa != wb => {
+                        cx.error_spanned_by(
+                            name,
+                            format!(
+                                "cannot add `{name}` of width {wb} to `{a}` of width {wa}; the terms of a sum need the same width"
+                            ),
+                        );
+                        ok = false;
+                    }
+                    _ => {}
+                }
+            }
+            let width =
+                first.map(|f| f.1).filter(|_| sources.iter().all(|&s| width_of(s).is_some()));
+            Head::Explicit(ok.then_some((Combine::Sum(sources), width)))
+        }
+        Stage::Call { name, args } if name == CONCAT => {
+            let args: Vec<&Expr> = args.iter().flat_map(|(_, a)| a.iter()).collect();
+            if args.len() < 2 {
+                cx.error_spanned_by(stage, "`concat` joins two or more nodes, like `concat(a, b)`");
+                return Head::Explicit(None);
+            }
+            let mut ok = true;
+            let mut width = Some(0usize);
+            let mut sources = Vec::new();
+            for arg in args {
+                let Expr::Path(path) = arg else {
+                    cx.error_spanned_by(
+                        arg,
+                        "`concat` takes the names of nodes, like `concat(a, b)`",
+                    );
+                    ok = false;
+                    continue;
+                };
+                let Some(name) = path.path.get_ident() else {
+                    cx.error_spanned_by(
+                        arg,
+                        "`concat` takes the names of nodes, like `concat(a, b)`",
+                    );
+                    ok = false;
+                    continue;
+                };
+                match resolve(cx, graph, index, name) {
+                    Some(source) => {
+                        sources.push(source);
+                        width = width.zip(width_of(source)).and_then(|(w, n)| w.checked_add(n));
+                    }
+                    None => ok = false,
+                }
+            }
+            Head::Explicit(ok.then_some((Combine::Concat(sources), width)))
+        }
+        Stage::Call { name, args: None } => {
+            let word = name.to_string();
+            let is_word = |w: &str| {
+                LAYER_KINDS.contains(&w) || w == DROPOUT || ACTIVATIONS.iter().any(|a| a.name == w)
+            };
+            let words = LAYER_KINDS
+                .iter()
+                .copied()
+                .chain([DROPOUT])
+                .chain(ACTIVATIONS.iter().map(|a| a.name));
+            if is_word(&word) {
+                return Head::Implicit;
+            }
+            let is_node = word == INPUT || graph.lines.iter().any(|l| l.key == word);
+            let names = graph.lines[..index].iter().map(|l| l.key.to_string());
+            let names: Vec<String> = std::iter::once(INPUT.to_string()).chain(names).collect();
+            if is_node
+                || (closest(&word, words).is_none()
+                    && closest(&word, names.iter().map(String::as_str)).is_some())
+            {
+                let source = resolve(cx, graph, index, name);
+                Head::Explicit(source.map(|s| (Combine::Read(s), width_of(s))))
+            } else {
+                Head::Implicit
+            }
+        }
+        _ => Head::Implicit,
+    }
+}
+
+/// The node a name refers to: `input` or a line above this one.
+fn resolve(cx: &mut Ctxt, graph: &Graph, index: usize, name: &Ident) -> Option<Source> {
+    if name == INPUT {
+        return Some(Source::Input);
+    }
+    let line = &graph.lines[index].key;
+    match graph.lines.iter().position(|l| l.key == *name) {
+        Some(j) if j < index => Some(Source::Node(j)),
+        Some(j) if j == index => {
+            cx.error_spanned_by(
+                name,
+                format!("line `{line}` reads from itself; a line reads from the input and the lines above it"),
+            );
+            None
+        }
+        Some(_) => {
+            cx.error_spanned_by(
+                name,
+                format!(
+                    "`{name}` is defined below line `{line}`; a line reads from the input and the lines above it, so that the network has no cycles"
+                ),
+            );
+            None
+        }
+        None => {
+            let above = graph.lines[..index].iter().map(|l| l.key.to_string());
+            let names: Vec<String> = std::iter::once(INPUT.to_string()).chain(above).collect();
+            let hint = did_you_mean(&name.to_string(), names.iter().map(String::as_str));
+            cx.error_spanned_by(name, format!("no node named `{name}` above line `{line}`{hint}"));
+            None
+        }
+    }
+}
+
+/// The layer kind that starts a line: `dense(8)` or `maxout(8, 3)`, as the rows of its affine
+/// map, its pieces per unit (maxout) and its width.
+fn layer_kind(cx: &mut Ctxt, line: &Line, stage: &Stage) -> Option<(usize, Option<usize>, usize)> {
     let (name, args) = match stage {
         Stage::Call { name, args } => (name, args),
-        Stage::Lit { .. } => {
+        Stage::Lit { .. } | Stage::Sum(_) => {
             cx.error_spanned_by(
                 stage,
                 format!("layer `{}` must start with a layer kind, like `dense(8)`", line.key),
@@ -372,61 +650,131 @@ fn layer_width(cx: &mut Ctxt, line: &Line, stage: &Stage) -> Option<usize> {
         }
     };
     let word = name.to_string();
-    if !LAYER_KINDS.contains(&word.as_str()) {
-        if ACTIVATIONS.iter().any(|a| a.name == word) {
+    let args: Vec<&Expr> = args.iter().flat_map(|(_, a)| a.iter()).collect();
+    match (word.as_str(), args.as_slice()) {
+        ("dense", [width]) => {
+            let units = count(cx, line, width, ("dense", "width", "unit"), "dense(8)")?;
+            Some((units, None, units))
+        }
+        ("dense", _) => {
             cx.error_spanned_by(
                 stage,
-                format!(
-                    "layer `{}` must start with a layer kind; write `dense(N) -> {word}`",
-                    line.key
-                ),
+                "`dense` takes one argument, its number of units, like `dense(8)`",
             );
-        } else {
-            let hint = did_you_mean(&word, LAYER_KINDS.iter().copied());
+            None
+        }
+        ("maxout", [units, pieces]) => {
+            let u = count(cx, line, units, ("maxout", "units", "unit"), "maxout(8, 3)");
+            let k = count(cx, line, pieces, ("maxout", "pieces", "piece"), "maxout(8, 3)");
+            let (u, k) = (u?, k?);
+            if k < 2 {
+                cx.error_spanned_by(
+                    pieces,
+                    format!(
+                        "`maxout` needs at least 2 pieces per unit; with one piece it is a linear layer: write `dense({u})`"
+                    ),
+                );
+                return None;
+            }
+            match u.checked_mul(k) {
+                Some(rows) => Some((rows, Some(k), u)),
+                None => {
+                    cx.error_spanned_by(
+                        stage,
+                        format!(
+                            "layer `{}` makes the network too large to fit in memory: {u} x {k} pieces",
+                            line.key
+                        ),
+                    );
+                    None
+                }
+            }
+        }
+        ("maxout", _) => {
+            cx.error_spanned_by(
+                stage,
+                "`maxout` takes two arguments, its units and the pieces per unit, like `maxout(8, 3)`",
+            );
+            None
+        }
+        _ => {
+            let hint = did_you_mean(&word, LAYER_KINDS.iter().copied().chain([DROPOUT]));
             let known =
                 if hint.is_empty() { known_list(LAYER_KINDS.iter().copied()) } else { hint };
             cx.error_spanned_by(name, format!("unknown layer kind `{word}`{known}"));
+            None
         }
-        return None;
     }
-    let args: Vec<&Expr> = args.iter().flat_map(|(_, a)| a.iter()).collect();
-    match args.as_slice() {
-        [width] => match width {
-            Expr::Lit(ExprLit { lit: Lit::Int(lit), .. }) => match lit.base10_parse::<usize>() {
-                Ok(0) => {
-                    cx.error_spanned_by(
-                        lit,
-                        format!("layer `{}` needs at least one unit", line.key),
-                    );
-                    None
-                }
-                Ok(n) => Some(n),
-                Err(_) => {
-                    cx.error_spanned_by(
-                        lit,
-                        format!("the width of layer `{}` must fit in `usize`", line.key),
-                    );
-                    None
-                }
-            },
-            Expr::Unary(ExprUnary { op: UnOp::Neg(_), expr, .. })
-                if matches!(&**expr, Expr::Lit(ExprLit { lit: Lit::Int(_), .. })) =>
-            {
-                cx.error_spanned_by(width, format!("layer `{}` needs at least one unit", line.key));
+}
+
+/// A positive integer argument: a layer's units or maxout's pieces. `what` is the layer kind,
+/// the argument's name and the name of one of what it counts: `("dense", "width", "unit")`.
+fn count(
+    cx: &mut Ctxt,
+    line: &Line,
+    expr: &Expr,
+    (kind, argument, unit): (&str, &str, &str),
+    example: &str,
+) -> Option<usize> {
+    match expr {
+        Expr::Lit(ExprLit { lit: Lit::Int(lit), .. }) => match lit.base10_parse::<usize>() {
+            Ok(0) => {
+                cx.error_spanned_by(lit, format!("layer `{}` needs at least one {unit}", line.key));
                 None
             }
-            other => {
+            Ok(n) => Some(n),
+            Err(_) => {
                 cx.error_spanned_by(
-                    other,
-                    "the width of `dense` must be an integer literal, like `dense(8)`",
+                    lit,
+                    format!("the {argument} of layer `{}` must fit in `usize`", line.key),
                 );
                 None
             }
         },
-        _ => {
+        Expr::Unary(ExprUnary { op: UnOp::Neg(_), expr: inner, .. })
+            if matches!(&**inner, Expr::Lit(ExprLit { lit: Lit::Int(_), .. })) =>
+        {
+            cx.error_spanned_by(expr, format!("layer `{}` needs at least one {unit}", line.key));
+            None
+        }
+        other => {
             cx.error_spanned_by(
-                stage,
-                "`dense` takes one argument, its number of units, like `dense(8)`",
+                other,
+                format!("the {argument} of `{kind}` must be an integer literal, like `{example}`"),
+            );
+            None
+        }
+    }
+}
+
+/// `dropout(0.5)`: the probability of silencing each unit in training, in `[0, 1)`.
+fn dropout_rate(cx: &mut Ctxt, stage: &Stage) -> Option<f64> {
+    let args: Vec<&Expr> = match stage {
+        Stage::Call { args, .. } => args.iter().flat_map(|(_, a)| a.iter()).collect(),
+        Stage::Lit { .. } | Stage::Sum(_) => Vec::new(),
+    };
+    let [arg] = args.as_slice() else {
+        cx.error_spanned_by(
+            stage,
+            "`dropout` takes one argument, the probability of dropping each unit, like `dropout(0.5)`",
+        );
+        return None;
+    };
+    match expr_number(arg) {
+        Some(p) if (0.0..1.0).contains(&p) => Some(p),
+        Some(p) => {
+            cx.error_spanned_by(
+                arg,
+                format!(
+                    "the dropout probability must be at least 0 and below 1, got {p}; it is the chance that a unit is silenced in training"
+                ),
+            );
+            None
+        }
+        None => {
+            cx.error_spanned_by(
+                arg,
+                "the dropout probability must be a number literal, like `dropout(0.5)`",
             );
             None
         }
@@ -437,7 +785,7 @@ fn layer_width(cx: &mut Ctxt, line: &Line, stage: &Stage) -> Option<usize> {
 fn activation(cx: &mut Ctxt, stage: &Stage) -> Option<Activation> {
     let (name, args) = match stage {
         Stage::Call { name, args } => (name, args),
-        Stage::Lit { .. } => {
+        Stage::Lit { .. } | Stage::Sum(_) => {
             cx.error_spanned_by(stage, "expected an activation after `->`, like `relu`");
             return None;
         }
@@ -486,34 +834,49 @@ fn activation(cx: &mut Ctxt, stage: &Stage) -> Option<Activation> {
     }
 }
 
+/// Rejects dropout on the output line: the loss would see randomly silenced predictions.
+fn check_output_without_dropout(cx: &mut Ctxt, output: &ir::Node, line: &Line) {
+    if output.dropout.is_none() {
+        return;
+    }
+    let stage =
+        line.stages.iter().find(|s| matches!(s, Stage::Call { name, .. } if name == DROPOUT));
+    let message = format!(
+        "line `{}` is the network's output and cannot drop units; put `dropout` on a line above it",
+        line.key
+    );
+    match stage {
+        Some(stage) => cx.error_spanned_by(stage, message),
+        None => cx.error_spanned_by(&line.key, message),
+    }
+}
+
 /// `cross_entropy` needs a softmax output of width 2 or more; `binary_cross_entropy` needs
 /// a sigmoid output. Both take logits internally, so the pairing is what makes them fuse.
-fn check_loss_fits_output(cx: &mut Ctxt, loss: &ir::Loss, last: &ir::Layer, lines: &[Line]) {
-    let last_line = lines.iter().rev().find(|l| l.key == last.name);
-    let last_tokens = last_line.and_then(|l| l.stages.last());
-    let mut at_output = |message: String| match last_tokens {
+fn check_loss_fits_output(cx: &mut Ctxt, loss: &ir::Loss, output: &ir::Node, line: &Line) {
+    let mut at_output = |message: String| match line.stages.last() {
         Some(stage) => cx.error_spanned_by(stage, message),
         None => cx.error_at(loss.span, message),
     };
     match loss.kind {
         LossKind::CrossEntropy => {
-            if last.outputs < 2 {
+            if output.outputs < 2 {
                 cx.error_at(
                     loss.span,
                     "`cross_entropy` needs an output of width 2 or more; for one output use `binary_cross_entropy`",
                 );
-            } else if last.activation != Activation::Softmax {
+            } else if output.activation != Activation::Softmax {
                 at_output(format!(
                     "`cross_entropy` reads the output as class probabilities; end layer `{}` with `-> softmax`",
-                    last.name
+                    output.name
                 ));
             }
         }
         LossKind::BinaryCrossEntropy => {
-            if last.activation != Activation::Sigmoid {
+            if output.activation != Activation::Sigmoid {
                 at_output(format!(
                     "`binary_cross_entropy` reads each output as a probability; end layer `{}` with `-> sigmoid`",
-                    last.name
+                    output.name
                 ));
             }
         }
@@ -523,20 +886,31 @@ fn check_loss_fits_output(cx: &mut Ctxt, loss: &ir::Loss, last: &ir::Layer, line
 
 /// Rejects a layer that takes the network past `MAX_PARAMS`: `dense(18446744073709551615)`.
 /// Adds its parameters to `total` when it fits.
-fn check_parameter_count(cx: &mut Ctxt, line: &Line, layer: &ir::Layer, total: &mut usize) -> bool {
-    let layer_params =
-        layer.outputs.checked_mul(layer.inputs).and_then(|w| w.checked_add(layer.outputs));
-    match layer_params.and_then(|p| total.checked_add(p)).filter(|&t| t <= MAX_PARAMS) {
+fn check_parameter_count(cx: &mut Ctxt, line: &Line, node: &ir::Node, total: &mut usize) -> bool {
+    let Some(linear) = &node.linear else {
+        return true;
+    };
+    let node_params = linear
+        .rows
+        .checked_mul(node.inputs)
+        .and_then(|w| w.checked_add(linear.rows))
+        .and_then(|p| p.checked_add(node.activation_params()));
+    match node_params.and_then(|p| total.checked_add(p)).filter(|&t| t <= MAX_PARAMS) {
         Some(t) => {
             *total = t;
             true
         }
         None => {
+            let stage = line
+                .stages
+                .iter()
+                .find(|s| matches!(s, Stage::Call { name, .. } if LAYER_KINDS.iter().any(|k| name == k)))
+                .unwrap_or(&line.stages[0]);
             cx.error_spanned_by(
-                &line.stages[0],
+                stage,
                 format!(
                     "layer `{}` makes the network too large to fit in memory: {} x {} weights",
-                    line.key, layer.outputs, layer.inputs
+                    line.key, linear.rows, node.inputs
                 ),
             );
             false
@@ -544,18 +918,27 @@ fn check_parameter_count(cx: &mut Ctxt, line: &Line, layer: &ir::Layer, total: &
     }
 }
 
+/// The nodes, other than the output, that no line reads.
+fn unused_nodes(nodes: &[ir::Node]) -> Vec<Ident> {
+    let read: Vec<Source> = nodes.iter().flat_map(|n| n.combine.sources().to_vec()).collect();
+    let last = nodes.len() - 1;
+    (0..last).filter(|&i| !read.contains(&Source::Node(i))).map(|i| nodes[i].name.clone()).collect()
+}
+
 /// Moves the largest layers' parameters to the heap until at most `INLINE_PARAMS` scalars
 /// remain inline, so that no network struct is larger than 64 KiB.
-fn place_parameters(layers: &mut [ir::Layer]) {
-    let mut inline: usize = layers.iter().map(ir::Layer::params).sum();
-    let mut by_size: Vec<usize> = (0..layers.len()).collect();
-    by_size.sort_by_key(|&i| std::cmp::Reverse(layers[i].params()));
+fn place_parameters(nodes: &mut [ir::Node]) {
+    let mut inline: usize = nodes.iter().map(ir::Node::params).sum();
+    let mut by_size: Vec<usize> = (0..nodes.len()).filter(|&i| nodes[i].linear.is_some()).collect();
+    by_size.sort_by_key(|&i| std::cmp::Reverse(nodes[i].params()));
     for i in by_size {
         if inline <= INLINE_PARAMS {
             break;
         }
-        layers[i].boxed = true;
-        inline -= layers[i].params();
+        inline -= nodes[i].params();
+        if let Some(linear) = &mut nodes[i].linear {
+            linear.boxed = true;
+        }
     }
 }
 
@@ -563,6 +946,7 @@ fn stage_name(stage: &Stage) -> String {
     match stage {
         Stage::Call { name, .. } => name.unraw().to_string(),
         Stage::Lit { .. } => "a literal".into(),
+        Stage::Sum(_) => "a sum".into(),
     }
 }
 

@@ -3,38 +3,118 @@
 use proc_macro2::Span;
 use syn::{Attribute, Ident, Visibility};
 
-/// A network that passed every check.
+/// A network that passed every check: a graph of nodes in the order they are written, each
+/// reading only from the input and from nodes above it, the last one being the output.
 pub struct Network {
     pub attrs: Vec<Attribute>,
     pub vis: Visibility,
     pub name: Ident,
     pub inputs: usize,
-    pub layers: Vec<Layer>,
+    pub nodes: Vec<Node>,
     pub loss: Loss,
     /// The L2 coefficient `lambda` of the structured risk `loss + lambda/2 sum ||W||^2`.
     pub l2: Option<f64>,
+    /// Nodes other than the output that no line reads: computed, but never used.
+    pub unused: Vec<Ident>,
 }
 
 impl Network {
+    pub fn output(&self) -> &Node {
+        self.nodes.last().expect("checked: at least one node")
+    }
+
     pub fn outputs(&self) -> usize {
-        self.layers.last().map_or(self.inputs, |l| l.outputs)
+        self.output().outputs
+    }
+
+    /// The width of what `source` refers to.
+    pub fn width(&self, source: Source) -> usize {
+        match source {
+            Source::Input => self.inputs,
+            Source::Node(i) => self.nodes[i].outputs,
+        }
+    }
+
+    pub fn params(&self) -> usize {
+        self.nodes.iter().map(Node::params).sum()
+    }
+
+    pub fn has_dropout(&self) -> bool {
+        self.nodes.iter().any(|n| n.dropout.is_some())
     }
 }
 
-/// A dense layer `a = f(W x + b)`.
-pub struct Layer {
+/// What a node reads: the network's input or a node above it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    Input,
+    Node(usize),
+}
+
+/// How a node gathers its input.
+pub enum Combine {
+    /// One source, as is: the line above, or `b: a -> ...`.
+    Read(Source),
+    /// The element-wise sum of sources of equal width: `s: a + b`.
+    Sum(Vec<Source>),
+    /// The sources stacked one above the other: `c: concat(x, s)`.
+    Concat(Vec<Source>),
+}
+
+impl Combine {
+    pub fn sources(&self) -> &[Source] {
+        match self {
+            Combine::Read(source) => std::slice::from_ref(source),
+            Combine::Sum(sources) | Combine::Concat(sources) => sources,
+        }
+    }
+}
+
+/// One line of the network: gather the input, then optionally an affine map (dense or
+/// maxout), an activation and dropout, in that order.
+pub struct Node {
     pub name: Ident,
+    pub combine: Combine,
+    /// The width of the gathered input.
     pub inputs: usize,
-    pub outputs: usize,
+    pub linear: Option<Linear>,
     pub activation: Activation,
+    /// The probability of dropping each output in training.
+    pub dropout: Option<f64>,
+    pub outputs: usize,
+}
+
+impl Node {
+    pub fn params(&self) -> usize {
+        self.linear.as_ref().map_or(0, |l| l.rows * self.inputs + l.rows + self.activation_params())
+    }
+
+    /// How many learnable scalars the activation has: one per unit, one for the layer, or none.
+    pub fn activation_params(&self) -> usize {
+        match self.activation.learnable() {
+            Some(Learnable { shared: true, .. }) => 1,
+            Some(_) => self.outputs,
+            None => 0,
+        }
+    }
+}
+
+/// The affine map `h = W x + b` of a node; for maxout, `rows = units * pieces` and the node's
+/// value is the max over each unit's pieces.
+pub struct Linear {
+    pub rows: usize,
+    pub pieces: Option<usize>,
     /// Parameters on the heap rather than inline (see `check::place_parameters`).
     pub boxed: bool,
 }
 
-impl Layer {
-    pub fn params(&self) -> usize {
-        self.outputs * self.inputs + self.outputs
-    }
+/// A learnable activation's parameter: its name in the visitor, whether the layer shares one
+/// value, and its initial value.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Learnable {
+    pub param: &'static str,
+    pub shared: bool,
+    pub init: f64,
 }
 
 /// An activation, with its hyper-parameter where it has one.
@@ -54,6 +134,28 @@ pub enum Activation {
     GeluTanh,
     GeluSigmoid,
     Softmax,
+    /// `clip(slope x + 1/2, 0, 1)` with another framework's slope.
+    HardSigmoid(f64),
+    /// PReLU, its initial slope, and whether one slope is shared by the layer.
+    Prelu {
+        init: f64,
+        shared: bool,
+    },
+    /// Swish with a learnable beta per unit, and its initial value.
+    SwishLearnable(f64),
+}
+
+impl Activation {
+    /// The learnable parameter, for activations that have one.
+    pub fn learnable(self) -> Option<Learnable> {
+        match self {
+            Activation::Prelu { init, shared } => Some(Learnable { param: "slope", shared, init }),
+            Activation::SwishLearnable(init) => {
+                Some(Learnable { param: "beta", shared: false, init })
+            }
+            _ => None,
+        }
+    }
 }
 
 /// How an activation is written in the DSL: its name, and its hyper-parameter's name and
@@ -84,9 +186,44 @@ pub const ACTIVATIONS: &[ActivationSpec] = &[
     ActivationSpec { name: "gelu_tanh", parameter: None, make: |_| Activation::GeluTanh },
     ActivationSpec { name: "gelu_sigmoid", parameter: None, make: |_| Activation::GeluSigmoid },
     ActivationSpec { name: "softmax", parameter: None, make: |_| Activation::Softmax },
+    ActivationSpec {
+        name: "hard_sigmoid_pytorch",
+        parameter: None,
+        make: |_| Activation::HardSigmoid(1.0 / 6.0),
+    },
+    ActivationSpec {
+        name: "hard_sigmoid_onnx",
+        parameter: None,
+        make: |_| Activation::HardSigmoid(0.2),
+    },
+    ActivationSpec {
+        name: "prelu",
+        parameter: Some(("initial slope", 0.25)),
+        make: |init| Activation::Prelu { init, shared: false },
+    },
+    ActivationSpec {
+        name: "prelu_shared",
+        parameter: Some(("initial slope", 0.25)),
+        make: |init| Activation::Prelu { init, shared: true },
+    },
+    ActivationSpec {
+        name: "swish_learnable",
+        parameter: Some(("initial beta", 1.0)),
+        make: Activation::SwishLearnable,
+    },
 ];
 
-pub const LAYER_KINDS: &[&str] = &["dense"];
+/// Words that start a layer: `dense(units)` and `maxout(units, pieces)`.
+pub const LAYER_KINDS: &[&str] = &["dense", "maxout"];
+
+/// `dropout(p)`: after the activation, or a line of its own.
+pub const DROPOUT: &str = "dropout";
+
+/// `concat(a, b, ...)`: a node's input made of other nodes stacked.
+pub const CONCAT: &str = "concat";
+
+/// The name by which lines read the network's input.
+pub const INPUT: &str = "input";
 
 /// The loss of the risk being minimised, with the tokens that named it.
 pub struct Loss {

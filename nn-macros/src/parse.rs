@@ -5,12 +5,14 @@
 //!
 //! ```text
 //! Network := Attribute* Visibility `struct` Ident Generics `{` (Line `,`)* Line? `}`
-//! Line    := Ident `:` Stage (`->` Stage)*
+//! Line    := Ident `:` Item (`->` Item)*
+//! Item    := Stage (`+` Stage)*
 //! Stage   := `-`? Literal | Ident (`(` (Expr `,`)* Expr? `)`)?
 //! ```
 //!
 //! `input: 2`, `loss: mse` and `l2: 1e-4` are lines like any other; every other line is a
-//! layer whose name is its key.
+//! node of the network whose name is its key. A sum `a + b` is an item of its own so that
+//! the checker can say where one may stand (only at the start of a line).
 
 use proc_macro2::TokenStream;
 use quote::ToTokens;
@@ -34,7 +36,8 @@ pub struct Line {
     pub stages: Vec<Stage>,
 }
 
-/// One step of a line: a literal (`2`, `-1e-4`), a word (`tanh`) or a call (`dense(8)`).
+/// One step of a line: a literal (`2`, `-1e-4`), a word (`tanh`, a node's name), a call
+/// (`dense(8)`, `concat(a, b)`) or a sum of nodes (`a + b`).
 pub enum Stage {
     /// The minus sign is kept apart from the literal so that an error about `-1e-4` covers
     /// both tokens (syn folds it into the literal with the span of the sign alone).
@@ -46,6 +49,8 @@ pub enum Stage {
         name: Ident,
         args: Option<(Paren, Punctuated<Expr, Token![,]>)>,
     },
+    /// Two or more stages joined by `+`.
+    Sum(Punctuated<Stage, Token![+]>),
 }
 
 /// A stage prints back as written, so that an error about it covers all of its tokens.
@@ -62,6 +67,7 @@ impl ToTokens for Stage {
                     paren.surround(tokens, |tokens| args.to_tokens(tokens));
                 }
             }
+            Stage::Sum(terms) => terms.to_tokens(tokens),
         }
     }
 }
@@ -87,14 +93,14 @@ impl Parse for Line {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let key: Ident = input.parse()?;
         input.parse::<Token![:]>()?;
-        let mut stages = vec![input.parse()?];
+        let mut stages = vec![item(input)?];
         loop {
             // A stage is followed by another (`-> tanh`) or by the end of the line, so that a
             // missing comma reads "expected `->` or `,`" at the word after it.
             let lookahead = input.lookahead1();
             if lookahead.peek(Token![->]) {
                 input.parse::<Token![->]>()?;
-                stages.push(input.parse()?);
+                stages.push(item(input)?);
             } else if input.is_empty() || lookahead.peek(Token![,]) {
                 return Ok(Line { key, stages });
             } else {
@@ -102,6 +108,21 @@ impl Parse for Line {
             }
         }
     }
+}
+
+/// A stage, or several joined by `+` into a sum.
+fn item(input: ParseStream) -> syn::Result<Stage> {
+    let first: Stage = input.parse()?;
+    if !input.peek(Token![+]) {
+        return Ok(first);
+    }
+    let mut terms = Punctuated::new();
+    terms.push_value(first);
+    while input.peek(Token![+]) {
+        terms.push_punct(input.parse()?);
+        terms.push_value(input.parse()?);
+    }
+    Ok(Stage::Sum(terms))
 }
 
 impl Parse for Stage {

@@ -46,6 +46,30 @@ const VALID: &[&str] = &[
     }
     ",
     "struct M { input: 1, out: dense(1) -> identity, loss: mse }",
+    "
+    /// A graph: named sources, a sum, concatenations, maxout, learnable activations, dropout.
+    pub struct Skip {
+        input: 3,
+        a: dense(4) -> prelu,
+        b: dense(4) -> tanh -> dropout(0.2),
+        s: a + b -> relu,
+        c: concat(input, s),
+        drop: dropout(0.5),
+        m: c -> maxout(3, 2) -> swish_learnable(0.5),
+        h: a -> dense(4) -> prelu_shared(0.1),
+        out: concat(m, a, h, drop) -> dense(2) -> sigmoid,
+        loss: binary_cross_entropy,
+    }
+    ",
+    "
+    struct Conventions {
+        input: 2,
+        torch: dense(3) -> hard_sigmoid_pytorch,
+        onnx: dense(3) -> hard_sigmoid_onnx,
+        sum: torch + onnx + torch -> softmax,
+        loss: cross_entropy,
+    }
+    ",
 ];
 
 fn expand(src: &str) -> TokenStream {
@@ -274,6 +298,47 @@ fn widths_too_large_for_memory_are_errors() {
     }
 }
 
+#[test]
+fn graph_errors_name_what_is_wrong() {
+    let messages = error_messages(
+        "struct N { input: 2, a: dense(3), b: dense(4), s: a + b, t: c -> dense(2), u: hiden, c: dense(2), loss: mse }",
+    );
+    assert_eq!(
+        messages,
+        [
+            "cannot add `b` of width 4 to `a` of width 3; the terms of a sum need the same width",
+            "`c` is defined below line `t`; a line reads from the input and the lines above it, so that the network has no cycles",
+            "unknown layer kind `hiden`; expected one of `dense`, `maxout`",
+        ]
+    );
+    let messages = error_messages(
+        "struct N { input: 2, hidden: dense(3), out: hiden -> dense(1), loss: mse }",
+    );
+    assert_eq!(messages, ["no node named `hiden` above line `out`; did you mean `hidden`?"]);
+}
+
+/// The node that nothing reads is reported through a deprecated constant at its name.
+#[test]
+fn an_unread_node_expands_to_a_warning() {
+    let text =
+        expand("struct N { input: 2, a: dense(3), unread: dense(3), b: a -> dense(1), loss: mse }")
+            .to_string();
+    assert!(!text.contains("compile_error"), "{text}");
+    assert!(text.contains("node `unread` is computed but never read"), "{text}");
+    assert_eq!(text.matches("deprecated").count(), 1, "{text}");
+}
+
+/// A node read by several lines gets one accumulator, added to by each reader.
+#[test]
+fn gradients_meet_where_a_node_feeds_several_others() {
+    let text = expand(
+        "struct N { input: 2, a: dense(3), b: dense(3), c: a + b, d: concat(a, c) -> dense(1), loss: mse }",
+    )
+    .to_string();
+    assert_eq!(text.matches("let mut d_a").count(), 1, "{text}");
+    assert_eq!(text.matches("d_a +=").count(), 3, "b, c and d read `a`: {text}");
+}
+
 // The macro never panics.
 
 /// A small deterministic generator (xorshift64*): the same variants on every run.
@@ -361,6 +426,17 @@ const REPLACEMENTS: &[&str] = &[
     "(a)",
     "-> relu",
     "-> dense(2)",
+    "maxout",
+    "(2, 1)",
+    "dropout",
+    "(1.0)",
+    "concat",
+    "(a, b)",
+    "prelu",
+    "+ a",
+    "a",
+    "s",
+    "m",
 ];
 
 /// A block as a list of source fragments: every token, with the two sides of a group as
