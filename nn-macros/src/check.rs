@@ -146,8 +146,8 @@ pub fn network(cx: &mut Ctxt, def: &NetworkDef) -> Option<ir::Network> {
     })
 }
 
-/// The input and output widths as written, `input: 2` and the last layer's `dense(1)`, if
-/// both can be read; used to keep the API's signatures when the block has other mistakes.
+/// The input and output widths as written, `input: 2` and the last line's `dense(1)` or
+/// `maxout(1, 2)`, if both can be read; used to keep the API's signatures when the block has other mistakes.
 pub fn declared_widths(def: &NetworkDef) -> Option<(usize, usize)> {
     let width = |stage: Option<&Stage>| -> Option<usize> {
         let n = match stage? {
@@ -170,7 +170,9 @@ pub fn declared_widths(def: &NetworkDef) -> Option<(usize, usize)> {
     };
     let input = def.lines.iter().find(|l| l.key == "input")?;
     let output = def.lines.iter().rev().find(|l| !KEYS.iter().any(|k| l.key == k))?;
-    Some((width(input.stages.first())?, width(output.stages.first())?))
+    // The output's layer: first on its line, or after what the line reads.
+    let layer = output.stages.iter().take(2).find_map(|s| width(Some(s)));
+    Some((width(input.stages.first())?, layer?))
 }
 
 /// Rejects `struct Net<T> { .. }`: the scalar parameter is the macro's to add.

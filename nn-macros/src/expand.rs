@@ -74,6 +74,31 @@ fn fallback(def: &NetworkDef) -> TokenStream {
             #vis fn loss_and_grad_batch<const B: usize>(&self, _xs: &#xs, _targets: &#ys) -> (T, Self) {
                 ::core::unreachable!()
             }
+
+            /// Stub: the network has errors.
+            #vis fn loss_and_grad_input(&self, _x: &#x, _target: &#y) -> (T, Self, #x) {
+                ::core::unreachable!()
+            }
+
+            /// Stub: the network has errors.
+            #vis fn forward_training<R: ?Sized>(&self, _x: &#x, _rng: &mut R) -> #y {
+                ::core::unreachable!()
+            }
+
+            /// Stub: the network has errors.
+            #vis fn loss_training<R: ?Sized>(&self, _x: &#x, _target: &#y, _rng: &mut R) -> T {
+                ::core::unreachable!()
+            }
+
+            /// Stub: the network has errors.
+            #vis fn loss_and_grad_training<R: ?Sized>(&self, _x: &#x, _target: &#y, _rng: &mut R) -> (T, Self) {
+                ::core::unreachable!()
+            }
+
+            /// Stub: the network has errors.
+            #vis fn loss_and_grad_batch_training<const B: usize, R: ?Sized>(&self, _xs: &#xs, _targets: &#ys, _rng: &mut R) -> (T, Self) {
+                ::core::unreachable!()
+            }
         }
     });
     quote! {
