@@ -52,6 +52,9 @@
 //!     pub struct Name {
 //!         input: N,                          // the width of one sample
 //!         layer: dense(N) -> activation,     // a layer reading from the line above
+//!         other: layer -> dense(N) -> relu,  // a layer reading a named line (or `input`)
+//!         sum: layer + other,                // nodes of equal width, added
+//!         both: concat(input, sum),          // nodes stacked into one vector
 //!         ...
 //!         loss: mse | binary_cross_entropy | cross_entropy,
 //!         l2: 1e-4,                          // optional: L2 weight decay in the risk
@@ -59,9 +62,27 @@
 //! }
 //! ```
 //!
-//! Each layer line names a layer; the name becomes the struct field holding its parameters.
-//! A line without an activation is linear (`identity`). Activations (section 4.1 of the
-//! textbook; formulas and derivatives in [`activation`]):
+//! Each line names a node of the network; a line with a layer kind names a layer, and the name
+//! becomes the struct field holding its parameters. A line reads the line above unless it
+//! starts with what it reads: a name (`input` or a line above it), a sum `a + b + ...` of
+//! nodes of equal width, or `concat(a, b, ...)`. The network is then a graph (section 4.2 of
+//! the textbook: a directed acyclic graph of layers, with skip connections); reading only
+//! lines above keeps it acyclic, and the backward pass sums the gradients of a node that
+//! several lines read. The last line is the output. A node that no line reads is a warning.
+//!
+//! After what it reads, a line has up to three stages, in this order:
+//!
+//! 1. a layer: `dense(n)`, the affine map `W x + b` to `n` units, or `maxout(n, k)`, `n` units
+//!    each the maximum of `k >= 2` affine maps of the input (stored as one `dense(n * k)`:
+//!    row `u * k + j` is piece `j` of unit `u`, the layout of PyTorch's `Linear(in, n * k)`
+//!    followed by `view(n, k).max(-1)`);
+//! 2. an activation; a line without one is linear (`identity`);
+//! 3. `dropout(p)`, inverted dropout: in the training calls each unit is silenced with
+//!    probability `p` and the others scaled by `1 / (1 - p)`; inference calls leave the values
+//!    as they are. `p` is in `[0, 1)`; the output line cannot drop units. A line may be
+//!    dropout alone: `drop: dropout(0.5)`.
+//!
+//! Activations (section 4.1 of the textbook; formulas and derivatives in [`activation`]):
 //!
 //! | written | function |
 //! |---|---|
@@ -69,16 +90,28 @@
 //! | `sigmoid`, `logistic` | `1 / (1 + e^-x)` |
 //! | `tanh` | `tanh x` |
 //! | `hard_logistic` | `clip(0.25 x + 0.5, 0, 1)`, the textbook's convention |
+//! | `hard_sigmoid_pytorch` | `clip(x / 6 + 0.5, 0, 1)`, PyTorch's `Hardsigmoid` (and Keras 3) |
+//! | `hard_sigmoid_onnx` | `clip(0.2 x + 0.5, 0, 1)`, ONNX's `HardSigmoid` defaults (and Keras 2) |
 //! | `hard_tanh` | `clip(x, -1, 1)` |
 //! | `relu` | `max(x, 0)` |
 //! | `leaky_relu(slope)` | `x` or `slope * x`; slope 0.01 if omitted |
+//! | `prelu(init)` | `x` or `a_i * x` with a learnable slope `a_i` per unit, starting at `init` (0.25 if omitted) |
+//! | `prelu_shared(init)` | the same with one learnable slope for the whole layer |
 //! | `elu(scale)` | `x` or `scale * (e^x - 1)`; scale 1 if omitted |
 //! | `softplus` | `ln(1 + e^x)` |
 //! | `swish(beta)` | `x * sigmoid(beta x)`; beta 1 if omitted |
+//! | `swish_learnable(init)` | `x * sigmoid(b_i x)` with a learnable `b_i` per unit, starting at `init` (1 if omitted) |
 //! | `gelu` | `x * Phi(x)`, exact, through `erf` |
 //! | `gelu_tanh` | the tanh approximation of gelu |
 //! | `gelu_sigmoid` | `x * sigmoid(1.702 x)` |
 //! | `softmax` | `e^z_i / sum_j e^z_j` over the layer |
+//!
+//! The three hard sigmoids are the same function with the slopes different frameworks chose,
+//! so that weights trained elsewhere run with the function they were trained with. Learnable
+//! activations follow a `dense` or `maxout` layer on the same line and keep their parameters
+//! in that layer's `activation` field; the visitor names them `<layer>.slope` or
+//! `<layer>.beta`, of kind [`ParamKind::Activation`], and optimizers, gradients and saving
+//! treat them like any parameter (weight decay excepted).
 //!
 //! Losses, per sample (a batch takes the mean over its samples):
 //!
@@ -104,8 +137,16 @@
 //! | `net.loss(&x, &target) -> T`, `net.loss_batch(&xs, &targets) -> T` | the risk |
 //! | `net.loss_and_grad(&x, &target) -> (T, Net<T>)` | risk and gradient, of the network's own type |
 //! | `net.loss_and_grad_batch(&xs, &targets) -> (T, Net<T>)` | mean over a batch |
+//! | `net.loss_and_grad_input(&x, &target) -> (T, Net<T>, SVector<T, I>)` | also the gradient with respect to the input `x` |
+//! | `net.forward_training(&x, rng)`, `net.loss_training(&x, &target, rng)` | training mode: dropout on, its masks drawn from `rng` |
+//! | `net.loss_and_grad_training(&x, &target, rng)`, `net.loss_and_grad_batch_training(&xs, &targets, rng)` | risk and gradient in training mode, each sample with masks of its own |
 //! | `net.<layer>.weight`, `net.<layer>.bias` | `SMatrix<T, OUT, IN>` and `SVector<T, OUT>`, PyTorch's layout |
+//! | `net.<layer>.activation` | `SVector<T, A>`, a learnable activation's parameters (empty for the others) |
 //! | `impl Network<T> for Net<T>` | `INPUTS`, `OUTPUTS`, `PARAMS` and a visitor over named parameter slices |
+//!
+//! Calls without `training` in their name are inference mode: dropout is off, and they are
+//! deterministic. Training with dropout goes through the `*_training` calls; for a network
+//! without dropout they equal their inference siblings and do not use `rng`.
 //!
 //! `T` is `f32` (the default) or `f64`; any other type is a compile error naming the two.
 //!

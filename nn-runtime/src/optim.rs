@@ -4,10 +4,11 @@ use crate::{Float, Network, ParamKind};
 
 /// Plain stochastic gradient descent with optional weight decay.
 ///
-/// One step updates every weight `w <- w - lr * (g + weight_decay * w)` and every bias
-/// `b <- b - lr * g`. For plain SGD this is exactly gradient descent on the structured risk
-/// `R = loss + weight_decay / 2 * sum ||W||^2` (section 4.3.3 of the textbook); biases are not
-/// decayed, as is usual.
+/// One step updates every weight `w <- w - lr * (g + weight_decay * w)` and every other
+/// parameter (biases, learnable activation parameters) `b <- b - lr * g`. For plain SGD this
+/// is exactly gradient descent on the structured risk `R = loss + weight_decay / 2 *
+/// sum ||W||^2` (section 4.3.3 of the textbook); biases and activation parameters are not
+/// decayed, as is usual (a decayed PReLU slope would be pulled toward a plain ReLU).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Sgd<T> {
     /// The step size `lr`. No default: it depends on the problem.
