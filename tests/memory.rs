@@ -14,7 +14,9 @@ use std::hint::black_box;
 use std::mem::size_of;
 
 use nn::nalgebra::{SMatrix, SVector};
+use nn::rand::SeedableRng;
 use nn::{Float, Network, Sgd};
+use rand_chacha::ChaCha8Rng;
 
 /// Counts the allocations (and reallocations) made by the current thread.
 struct CountingAllocator;
@@ -93,6 +95,21 @@ nn::network! {
 }
 
 nn::network! {
+    /// A graph with every kind of line: a skip connection, a sum, a concatenation, maxout,
+    /// learnable activations and dropout, all inline.
+    pub struct Graph {
+        input: 8,
+        a: dense(16) -> prelu -> dropout(0.3),
+        b: dense(16) -> swish_learnable,
+        s: a + b -> relu,
+        m: concat(input, s) -> maxout(8, 3),
+        drop: dropout(0.5),
+        output: concat(drop, a) -> dense(3) -> softmax,
+        loss: cross_entropy,
+    }
+}
+
+nn::network! {
     /// MNIST-size, 784-256-128-10: 235,146 parameters, the two large layers on the heap.
     pub struct Mnist {
         input: 784,
@@ -145,6 +162,18 @@ macro_rules! check_inline_network {
             sgd.step(&mut net, &grad);
             loss
         });
+        assert_no_allocation!(format!("{what}::loss_and_grad_input"), {
+            net.loss_and_grad_input(&x, &y)
+        });
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        assert_no_allocation!(format!("{what}::forward_training"), {
+            net.forward_training(&x, &mut rng)
+        });
+        assert_no_allocation!(format!("{what}: loss_and_grad_batch_training::<16> + Sgd::step"), {
+            let (loss, grad) = net.loss_and_grad_batch_training::<16, _>(&xs, &ys, &mut rng);
+            sgd.step(&mut net, &grad);
+            loss
+        });
         assert_ne!(net, before, "{what}: the steps left the parameters unchanged");
     }};
 }
@@ -166,6 +195,8 @@ fn inline_networks_train_without_allocating() {
     check_inline_network!(Mid, f64, 32, 1, SVector::from([0.5]));
     check_inline_network!(Classifier, f32, 16, 4, nn::loss::one_hot(2).unwrap());
     check_inline_network!(Classifier, f64, 16, 4, nn::loss::one_hot(2).unwrap());
+    check_inline_network!(Graph, f32, 8, 3, nn::loss::one_hot(1).unwrap());
+    check_inline_network!(Graph, f64, 8, 3, nn::loss::one_hot(1).unwrap());
 }
 
 /// The counter sees allocations made inside the library too: the gradient of a network with
