@@ -1,0 +1,11 @@
+nn::network! {
+    pub struct Xor {
+        input: 2,
+        hidden: dense(8) -> relu,
+        output: dense(1) -> sigmoid,
+        drop: dropout(0.5),
+        loss: mse,
+    }
+}
+
+fn main() {}

@@ -1,0 +1,12 @@
+nn::network! {
+    pub struct Xor {
+        input: 2,
+        a: dense(4) -> relu,
+        b: dense(4) -> relu,
+        s: a + b -> prelu,
+        output: dense(1) -> sigmoid,
+        loss: binary_cross_entropy,
+    }
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+nn::network! {
+    pub struct Squash {
+        input: 2,
+        out: input -> sigmoid,
+        loss: mse,
+    }
+}
+
+fn main() {}
