@@ -18,6 +18,10 @@ const KEYS: &[&str] = &["input", "loss", "l2"];
 /// Attributes a network accepts and puts on its struct: docs and lint levels.
 const ATTRIBUTES: &[&str] = &["doc", "allow", "expect", "warn", "deny"];
 
+/// The conventions of `clip(slope x + 1/2, 0, 1)`, by name and slope.
+const HARD_SIGMOIDS: &[(&str, &str)] =
+    &[("hard_logistic", "0.25"), ("hard_sigmoid_pytorch", "1/6"), ("hard_sigmoid_onnx", "0.2")];
+
 /// The most parameters a network may have: their bytes in `f64` must be addressable
 /// (`isize::MAX`, Rust's limit on the size of one value), so that no count overflows.
 const MAX_PARAMS: usize = isize::MAX as usize / std::mem::size_of::<f64>();
@@ -112,7 +116,8 @@ pub fn network(cx: &mut Ctxt, def: &NetworkDef) -> Option<ir::Network> {
     let loss = loss.map(|l| l.0);
     if let (Some(Some(output)), Some(line)) = (nodes.last(), lines.last()) {
         check_output_without_dropout(cx, output, line);
-        if let Some(loss) = &loss {
+        // Dropout on the output is an error of its own; the loss is checked without it.
+        if let (Some(loss), None) = (&loss, output.dropout) {
             check_loss_fits_output(cx, loss, output, line);
         }
     }
@@ -410,13 +415,13 @@ fn node(
         } else if let Stage::Sum(_) = stage {
             cx.error_spanned_by(
                 stage,
-                "`+` adds nodes at the start of a line only, on a line of its own: `s: a + b`",
+                "`+` can only start a line: add the nodes on a line of their own, like `s: a + b`, and read `s` here",
             );
             ok = false;
         } else if word == CONCAT {
             cx.error_spanned_by(
                 stage,
-                "`concat` joins nodes at the start of a line only, on a line of its own: `c: concat(a, b)`",
+                "`concat` can only start a line: join the nodes on a line of their own, like `c: concat(a, b)`, and read `c` here",
             );
             ok = false;
         } else if starts && !explicit && !ACTIVATIONS.iter().any(|a| a.name == word) {
@@ -541,7 +546,10 @@ fn head(
         Stage::Call { name, args } if name == CONCAT => {
             let args: Vec<&Expr> = args.iter().flat_map(|(_, a)| a.iter()).collect();
             if args.len() < 2 {
-                cx.error_spanned_by(stage, "`concat` joins two or more nodes, like `concat(a, b)`");
+                cx.error_spanned_by(
+                    stage,
+                    "`concat` joins two or more nodes, like `concat(a, b)`; to read one node, write `c: a -> ...`",
+                );
                 return Head::Explicit(None);
             }
             let mut ok = true;
@@ -623,7 +631,7 @@ fn resolve(cx: &mut Ctxt, graph: &Graph, index: usize, name: &Ident) -> Option<S
             cx.error_spanned_by(
                 name,
                 format!(
-                    "`{name}` is defined below line `{line}`; a line reads from the input and the lines above it, so that the network has no cycles"
+                    "`{name}` is defined below line `{line}`; a line reads from the input and the lines above it, so that the network has no cycles: move `{name}` above `{line}`"
                 ),
             );
             None
@@ -666,8 +674,9 @@ fn layer_kind(cx: &mut Ctxt, line: &Line, stage: &Stage) -> Option<(usize, Optio
             None
         }
         ("maxout", [units, pieces]) => {
-            let u = count(cx, line, units, ("maxout", "units", "unit"), "maxout(8, 3)");
-            let k = count(cx, line, pieces, ("maxout", "pieces", "piece"), "maxout(8, 3)");
+            let u = count(cx, line, units, ("maxout", "number of units", "unit"), "maxout(8, 3)");
+            let k =
+                count(cx, line, pieces, ("maxout", "number of pieces", "piece"), "maxout(8, 3)");
             let (u, k) = (u?, k?);
             if k < 2 {
                 cx.error_spanned_by(
@@ -765,10 +774,11 @@ fn dropout_rate(cx: &mut Ctxt, stage: &Stage) -> Option<f64> {
     match expr_number(arg) {
         Some(p) if (0.0..1.0).contains(&p) => Some(p),
         Some(p) => {
+            let why = if p >= 1.0 { "; with 1 every unit would be silenced" } else { "" };
             cx.error_spanned_by(
                 arg,
                 format!(
-                    "the dropout probability must be at least 0 and below 1, got {p}; it is the chance that a unit is silenced in training"
+                    "the dropout probability must be at least 0 and below 1: it is the chance that a unit is silenced in training{why}"
                 ),
             );
             None
@@ -830,7 +840,16 @@ fn activation(cx: &mut Ctxt, stage: &Stage) -> Option<Activation> {
             None
         }
         (None, [first, ..]) => {
-            cx.error_spanned_by(first, format!("`{word}` takes no parameters"));
+            let hint = if HARD_SIGMOIDS.iter().any(|(name, _)| *name == word) {
+                let slopes: Vec<String> = HARD_SIGMOIDS
+                    .iter()
+                    .map(|(name, slope)| format!("`{name}` ({slope})"))
+                    .collect();
+                format!("; the hard sigmoids differ only in slope: {}", slopes.join(", "))
+            } else {
+                String::new()
+            };
+            cx.error_spanned_by(first, format!("`{word}` takes no parameters{hint}"));
             None
         }
     }

@@ -307,7 +307,7 @@ fn graph_errors_name_what_is_wrong() {
         messages,
         [
             "cannot add `b` of width 4 to `a` of width 3; the terms of a sum need the same width",
-            "`c` is defined below line `t`; a line reads from the input and the lines above it, so that the network has no cycles",
+            "`c` is defined below line `t`; a line reads from the input and the lines above it, so that the network has no cycles: move `c` above `t`",
             "unknown layer kind `hiden`; expected one of `dense`, `maxout`",
         ]
     );

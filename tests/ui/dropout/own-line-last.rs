@@ -4,7 +4,7 @@ nn::network! {
         hidden: dense(8) -> relu,
         output: dense(1) -> sigmoid,
         drop: dropout(0.5),
-        loss: mse,
+        loss: binary_cross_entropy,
     }
 }
 
