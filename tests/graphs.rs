@@ -523,6 +523,43 @@ fn graph_corners() {
     );
 }
 
+network! {
+    /// Nodes named like the locals and parameters of generated code, in every position:
+    /// read by a layer, a sum and a concatenation, and feeding the gradient of the input.
+    struct Namesakes {
+        input: 2,
+        x: dense(3) -> tanh,
+        d: x -> dense(3) -> prelu,
+        h: maxout(3, 2),
+        z: x + d + h,
+        trace: concat(input, z, x) -> dense(3) -> swish_learnable,
+        grad: dropout(0.2),
+        target: grad -> dense(3) -> relu,
+        scale: target + trace,
+        rng: dense(2) -> elu,
+        w: rng -> dense(2),
+        b: concat(w, x) -> dense(2),
+        loss: mse,
+    }
+}
+
+#[test]
+fn nodes_may_share_names_with_generated_code() {
+    let mut rng = rng();
+    let net = randomised(Namesakes::<f64>::seeded(4), &mut rng);
+    let x: SVector<f64, 2> = random(&mut rng, 1.5);
+    let target: SVector<f64, 2> = random(&mut rng, 1.0);
+    let (loss, grad, d_x) = net.loss_and_grad_input(&x, &target);
+    assert_eq!((loss, grad.clone()), net.loss_and_grad(&x, &target));
+    assert_passes("Namesakes single", gradcheck(&net, &grad, |n| n.loss(&x, &target)));
+    assert_input_passes("Namesakes input", input_gradcheck(&x, &d_x, |x| net.loss(x, &target)));
+    let (_, grad) = net.loss_and_grad_training(&x, &target, &mut dropout_rng());
+    assert_passes(
+        "Namesakes single, training",
+        gradcheck(&net, &grad, |n| n.loss_training(&x, &target, &mut dropout_rng())),
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // The parameters the new layers add.
 

@@ -5,14 +5,16 @@
 //! Names in generated code: for a node `n`, the trace holds `n_in` (its gathered input, for a
 //! sum or concatenation), `n_h` (a maxout layer's pieces), `n_z` (the pre-activation), `n_a`
 //! (the activation) and, with dropout, `n_m` (the mask) and `n_y` (the output); the backward
-//! pass accumulates `d_n`, the gradient of the loss with respect to `n`'s output.
+//! pass accumulates `d_n`, the gradient of the loss with respect to `n`'s output, and
+//! `d_input` the input's (`input` is not a node name, so the two never meet). Other locals of
+//! generated code live in blocks that use no node's name.
 
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::Ident;
 
-use crate::ir::{Activation, Combine, LossKind, Network, Node, Source};
+use crate::ir::{Activation, Combine, LossKind, Network, Node, Source, ACTIVATIONS};
 
 /// Everything the network expands to: its struct, a private trace struct holding the forward
 /// pass's intermediates, the inherent API, the `nn::Network` impl and a warning per node
@@ -310,7 +312,7 @@ fn api(net: &Network) -> TokenStream {
             }
 
             /// Adds `scale` times the gradient of one sample's loss to `grad`, and the gradient
-            /// with respect to `x` to `d_x` if given; returns the loss.
+            /// with respect to `x` to `d_input` if given; returns the loss.
             fn __backprop<#r>(
                 &self,
                 x: &#x,
@@ -318,7 +320,7 @@ fn api(net: &Network) -> TokenStream {
                 grad: &mut Self,
                 scale: T,
                 rng: ::core::option::Option<&mut R>,
-                mut d_x: ::core::option::Option<&mut #x>,
+                mut d_input: ::core::option::Option<&mut #x>,
             ) -> T {
                 let trace = self.__trace(x, rng);
                 let loss = #loss_value;
@@ -440,7 +442,7 @@ fn loss_value(net: &Network) -> TokenStream {
 /// the gradient with respect to a node's output, through dropout and the activation to the
 /// error term `delta = dL/dz`; then `dW += scale * delta x^T`, `db += scale * delta`, and
 /// `W^T delta` added to the gradient of every node the line reads (the input's only when
-/// `d_x` is asked for). A node read by several lines has their contributions summed before
+/// `d_input` is asked for). A node read by several lines has their contributions summed before
 /// its own turn comes, since every line reads only lines above it.
 fn backward(net: &Network) -> TokenStream {
     let last = net.nodes.len() - 1;
@@ -505,7 +507,7 @@ fn backward(net: &Network) -> TokenStream {
             // Only the input's gradient may be wanted here: skip `W^T d` unless it is.
             if node.combine.sources().iter().all(|&s| s == Source::Input) {
                 body.extend(quote! {
-                    if d_x.is_some() {
+                    if d_input.is_some() {
                         #through
                     }
                 });
@@ -525,8 +527,8 @@ fn backward(net: &Network) -> TokenStream {
 fn distribute(net: &Network, node: &Node) -> TokenStream {
     let add = |source: Source, part: TokenStream| match source {
         Source::Input => quote! {
-            if let ::core::option::Option::Some(d_x) = d_x.as_deref_mut() {
-                *d_x += #part;
+            if let ::core::option::Option::Some(d_input) = d_input.as_deref_mut() {
+                *d_input += #part;
             }
         },
         Source::Node(i) => {
@@ -824,7 +826,10 @@ fn activation_name(act: Activation) -> String {
         Activation::GeluTanh => "gelu_tanh".into(),
         Activation::GeluSigmoid => "gelu_sigmoid".into(),
         Activation::Softmax => "softmax".into(),
-        Activation::HardSigmoid(slope) => format!("hard sigmoid of slope {slope}"),
+        Activation::HardSigmoid(slope) => {
+            let name = ACTIVATIONS.iter().find(|a| a.parameter.is_none() && (a.make)(0.0) == act);
+            name.map_or_else(|| format!("hard sigmoid of slope {slope}"), |a| a.name.into())
+        }
         Activation::Prelu { init, shared: false } => format!("prelu({init}), a slope per unit"),
         Activation::Prelu { init, shared: true } => format!("prelu_shared({init}), one slope"),
         Activation::SwishLearnable(init) => format!("swish_learnable({init}), a beta per unit"),
