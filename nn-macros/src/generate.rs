@@ -597,6 +597,11 @@ fn network_impl(net: &Network) -> TokenStream {
     let inputs = n(net.inputs);
     let outputs = n(net.outputs());
     let params = n(net.params());
+    let network_name = net.name.unraw().to_string();
+    let layer_infos = net.nodes.iter().map(|node| layer_info(net, node));
+    let flops = n(net.nodes.iter().map(flops).fold(0, usize::saturating_add));
+    let (x, y) = (vector(net.inputs), vector(net.outputs()));
+    let (xs, ys) = (matrix_b(net.inputs), matrix_b(net.outputs()));
     let zero_fields = layers(net).map(|node| {
         let field = &node.name;
         let ty = layer_type(node);
@@ -651,6 +656,9 @@ fn network_impl(net: &Network) -> TokenStream {
             const INPUTS: usize = #inputs;
             const OUTPUTS: usize = #outputs;
             const PARAMS: usize = #params;
+            const NAME: &'static str = #network_name;
+            const LAYERS: &'static [::nn::LayerInfo] = &[#(#layer_infos),*];
+            const FLOPS: usize = #flops;
 
             fn zeros() -> Self {
                 Self { #(#zero_fields,)* }
@@ -668,7 +676,96 @@ fn network_impl(net: &Network) -> TokenStream {
                 #(#zip_mut)*
             }
         }
+
+        impl<#bound> ::nn::Model<T, #inputs, #outputs> for #name<T> {
+            fn forward(&self, x: &#x) -> #y {
+                #name::forward(self, x)
+            }
+
+            fn loss(&self, x: &#x, target: &#y) -> T {
+                #name::loss(self, x, target)
+            }
+
+            fn loss_and_grad_batch_training<const B: usize, R: ::nn::rand::Rng + ?Sized>(
+                &self,
+                xs: &#xs,
+                targets: &#ys,
+                rng: &mut R,
+            ) -> (T, Self) {
+                #name::loss_and_grad_batch_training(self, xs, targets, rng)
+            }
+        }
     }
+}
+
+/// What `summary()` shows of a line: `::nn::LayerInfo { name: "hidden", kind: "dense", .. }`.
+fn layer_info(net: &Network, node: &Node) -> TokenStream {
+    let name = node.name.unraw().to_string();
+    let names = |sources: &[Source]| -> Vec<String> {
+        sources.iter().map(|&s| source_name(net, s)).collect()
+    };
+    let (kind, reads) = match (&node.linear, &node.combine) {
+        (Some(linear), combine) => {
+            let kind = if linear.pieces.is_some() { "maxout" } else { "dense" };
+            let reads = match combine {
+                Combine::Read(source) => source_name(net, *source),
+                Combine::Sum(sources) => names(sources).join(" + "),
+                Combine::Concat(sources) => format!("concat({})", names(sources).join(", ")),
+            };
+            (kind, reads)
+        }
+        (None, Combine::Sum(sources)) => ("add", names(sources).join(" + ")),
+        (None, Combine::Concat(sources)) => {
+            ("concat", format!("concat({})", names(sources).join(", ")))
+        }
+        (None, Combine::Read(source)) => (
+            if node.dropout.is_some() { "dropout" } else { "activation" },
+            source_name(net, *source),
+        ),
+    };
+    // A line without a layer shows no `identity`: it has no activation, only what it reads.
+    let mut stages = Vec::new();
+    if node.linear.is_some() || node.activation != Activation::Identity {
+        stages.push(activation_name(node.activation));
+    }
+    if let Some(p) = node.dropout {
+        stages.push(format!("dropout {p}"));
+    }
+    let activation = stages.join(", ");
+    let (inputs, outputs, params, flops) =
+        (n(node.inputs), n(node.outputs), n(node.params()), n(flops(node)));
+    quote! {
+        ::nn::LayerInfo {
+            name: #name,
+            kind: #kind,
+            reads: #reads,
+            inputs: #inputs,
+            outputs: #outputs,
+            params: #params,
+            activation: #activation,
+            flops: #flops,
+        }
+    }
+}
+
+/// The approximate floating-point operations of one sample's forward pass through a line, as
+/// `nn::LayerInfo::flops` documents them.
+fn flops(node: &Node) -> usize {
+    // Saturating: a block may declare widths whose operation counts overflow `usize`.
+    let combine = match &node.combine {
+        Combine::Sum(sources) => (sources.len() - 1).saturating_mul(node.inputs),
+        Combine::Read(_) | Combine::Concat(_) => 0,
+    };
+    let linear = node.linear.as_ref().map_or(0, |l| {
+        let pieces = if l.pieces.is_some() { l.rows - node.outputs } else { 0 };
+        node.inputs.saturating_mul(l.rows).saturating_mul(2).saturating_add(l.rows + pieces)
+    });
+    let activation = match node.activation {
+        Activation::Identity => 0,
+        Activation::Softmax => node.outputs.saturating_mul(3),
+        _ => node.outputs,
+    };
+    combine.saturating_add(linear).saturating_add(activation)
 }
 
 /// A warning at each node that no line reads. Stable Rust has no API for a proc macro's own

@@ -14,13 +14,15 @@ pub mod loss;
 mod network;
 pub mod optim;
 mod scalar;
+pub mod summary;
 
 pub use gradcheck::{gradcheck, gradcheck_with, GradCheck, GradCheckConfig};
 pub use init::Init;
 pub use layer::{zeroed_box, BoxedDense, Dense};
-pub use network::{axpy, norm_squared, Network, Param, ParamKind, ParamMut};
+pub use network::{axpy, norm_squared, Model, Network, Param, ParamKind, ParamMut};
 pub use optim::Sgd;
 pub use scalar::Float;
+pub use summary::{LayerInfo, Summary};
 
 /// Re-exported: every network's parameters and inputs are nalgebra matrices.
 pub use nalgebra;

@@ -1,6 +1,10 @@
 //! The trait every generated network implements, and the parameter visitor that runtime code
 //! (optimizers, gradient checking, saving, summaries) is written against once.
 
+use nalgebra::{SMatrix, SVector};
+use rand::Rng;
+
+use crate::summary::{LayerInfo, Summary};
 use crate::Float;
 
 /// What a parameter tensor is, so that runtime code can treat weights, biases and activation
@@ -62,6 +66,12 @@ pub trait Network<T: Float>: Clone {
     const OUTPUTS: usize;
     /// The number of trainable scalars: weights, biases and activation parameters.
     const PARAMS: usize;
+    /// The network's name, as declared.
+    const NAME: &'static str;
+    /// Every line of the network, in order: what [`Network::summary`] prints.
+    const LAYERS: &'static [LayerInfo];
+    /// Approximate floating-point operations of one sample's forward pass (see [`LayerInfo`]).
+    const FLOPS: usize;
 
     /// A network whose parameters are all zero (a gradient accumulator, an optimizer's state).
     fn zeros() -> Self;
@@ -75,6 +85,23 @@ pub trait Network<T: Float>: Clone {
     /// Calls `f` on every parameter tensor of `self`, mutably, beside the same tensor of
     /// `other` (a gradient, a moment estimate, another network).
     fn zip_mut(&mut self, other: &Self, f: &mut dyn FnMut(ParamMut<'_, T>, &[T]));
+
+    /// The network's layers as a table like Keras's `model.summary()`: each line's kind,
+    /// inputs, output width, parameters and activation, with totals. Its `Display` prints it.
+    fn summary_table() -> Summary
+    where
+        Self: Sized,
+    {
+        Summary::new(Self::NAME, Self::INPUTS, Self::LAYERS)
+    }
+
+    /// Prints [`Network::summary_table`] to standard output.
+    fn summary(&self)
+    where
+        Self: Sized,
+    {
+        println!("{}", Self::summary_table());
+    }
 }
 
 /// `y += alpha * x`, tensor by tensor: accumulates gradients or mixes networks.
@@ -96,4 +123,26 @@ pub fn norm_squared<T: Float, N: Network<T>>(net: &N, kind: Option<ParamKind>) -
         }
     });
     sum
+}
+
+/// A network that maps inputs of width `I` to outputs of width `O` and learns from examples:
+/// what the trainer and the metrics are written against, once for every network.
+///
+/// `network!` implements it by forwarding to the network's inherent methods of the same names,
+/// so that `net.forward(&x)` means the same with or without the trait in scope.
+pub trait Model<T: Float, const I: usize, const O: usize>: Network<T> {
+    /// The output for one sample, in inference mode (dropout off).
+    fn forward(&self, x: &SVector<T, I>) -> SVector<T, O>;
+
+    /// The risk of one sample in inference mode: its loss plus the L2 penalty, if any.
+    fn loss(&self, x: &SVector<T, I>, target: &SVector<T, O>) -> T;
+
+    /// The mean risk over `B` samples (one per column) and its gradient, in training mode:
+    /// dropout on, each sample's masks drawn from `rng`.
+    fn loss_and_grad_batch_training<const B: usize, R: Rng + ?Sized>(
+        &self,
+        xs: &SMatrix<T, I, B>,
+        targets: &SMatrix<T, O, B>,
+        rng: &mut R,
+    ) -> (T, Self);
 }
