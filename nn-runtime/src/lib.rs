@@ -6,19 +6,23 @@
 #![warn(missing_docs)]
 
 pub mod activation;
+pub mod data;
 pub mod dropout;
 pub mod gradcheck;
 mod init;
 mod layer;
 pub mod loss;
+pub mod metrics;
 mod network;
 pub mod optim;
 mod scalar;
 pub mod summary;
 
+pub use data::{Csv, DataError, Dataset, Split, Standardizer};
 pub use gradcheck::{gradcheck, gradcheck_with, GradCheck, GradCheckConfig};
 pub use init::Init;
 pub use layer::{zeroed_box, BoxedDense, Dense};
+pub use metrics::ConfusionMatrix;
 pub use network::{axpy, norm_squared, Model, Network, Param, ParamKind, ParamMut};
 pub use optim::Sgd;
 pub use scalar::Float;

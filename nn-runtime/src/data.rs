@@ -1,0 +1,845 @@
+//! Data sets of fixed-width samples: reading them from CSV files, splitting them into training,
+//! validation and test parts, and standardising their inputs.
+//!
+//! A [`Dataset<T, I, O>`](Dataset) holds samples whose inputs are `SVector<T, I>` and whose
+//! targets are `SVector<T, O>`, the types a network with `I` inputs and `O` outputs takes.
+//! [`Csv`] reads one from a file whose rows are the samples; every mistake in the file is a
+//! [`DataError`] naming the file, the line, the column, what was expected and what was found.
+//!
+//! ```
+//! use nn_runtime::data::{Csv, Dataset};
+//!
+//! // Two inputs, then a class index among three classes, one-hot encoded.
+//! let text = "x,y,class\n0.5,1.0,2\n1.5,-1.0,0\n2.5,0.0,1\n3.5,2.0,2\n";
+//! let data: Dataset<f32, 2, 3> = Csv::from_text(text).header(true).classes().unwrap();
+//! assert_eq!(data.len(), 4);
+//! assert_eq!(data.targets[0].as_slice(), &[0.0, 0.0, 1.0]);
+//! assert_eq!(data.class_counts(), [1, 1, 2]);
+//!
+//! // Half for training, a quarter each to validate and test on; then standardise every part
+//! // with the mean and standard deviation of the training part.
+//! let mut split = data.split(0.25, 0.25, 7);
+//! assert_eq!((split.train.len(), split.validation.len(), split.test.len()), (2, 1, 1));
+//! let standardizer = split.standardize();
+//! assert!(split.train.inputs.iter().all(|x| x.iter().all(|v| v.abs() == 1.0)));
+//!
+//! // A mistake is an error that says where it is.
+//! let error = Csv::from_text("0.5,1.0,2\n1.5,abc,0\n").classes::<f32, 2, 3>().unwrap_err();
+//! assert_eq!(error.to_string(), r#"<input>:2:2: expected a number, found "abc""#);
+//! ```
+
+use std::error::Error;
+use std::fmt;
+use std::fs::File;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use nalgebra::{SMatrix, SVector};
+use rand::{RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::metrics::class_of;
+use crate::Float;
+
+/// The name errors give to CSV text that did not come from a file ([`Csv::from_text`]).
+pub const TEXT_NAME: &str = "<input>";
+
+/// The ChaCha8 stream [`Dataset::split`] shuffles with (the bytes `nn-split`), apart from the
+/// stream 0 that `Net::seeded(seed)` initialises networks from, so that a program may use one
+/// seed for both without the shuffle repeating the initialisation's random numbers.
+pub const SPLIT_STREAM: u64 = u64::from_be_bytes(*b"nn-split");
+
+/// A data set of fixed-width samples: `inputs[i]` goes with `targets[i]`.
+///
+/// The fields are public so that a program can build, edit or take apart a data set. The
+/// methods read the first `min(inputs.len(), targets.len())` samples, so a data set whose
+/// vectors were made of unequal lengths by hand is cut to the shorter one and never panics;
+/// [`Dataset::new`] rejects unequal lengths.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dataset<T, const I: usize, const O: usize> {
+    /// The inputs of the samples, in order.
+    pub inputs: Vec<SVector<T, I>>,
+    /// The targets of the samples, one for each input.
+    pub targets: Vec<SVector<T, O>>,
+}
+
+/// A data set cut in three by [`Dataset::split`] or [`Dataset::split_stratified`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Split<T, const I: usize, const O: usize> {
+    /// The samples to fit the parameters on.
+    pub train: Dataset<T, I, O>,
+    /// The samples to choose hyperparameters on (learning rate, epochs, architecture).
+    pub validation: Dataset<T, I, O>,
+    /// The samples held out to measure the final model on, once.
+    pub test: Dataset<T, I, O>,
+}
+
+/// Standardisation of inputs: each column `j` becomes `(x_j - mean_j) / std_j`.
+///
+/// [`Standardizer::fit`] takes the mean and the standard deviation of each input column of the
+/// training data only; [`Standardizer::transform`] and [`Standardizer::apply`] then use those
+/// same numbers for every sample, so that nothing of the validation or test data leaks into
+/// training. This is scikit-learn's `StandardScaler`: the population standard deviation
+/// (dividing by `n`, not `n - 1`), and a standard deviation of `1` in place of `0` for a
+/// column that is constant in the training data, so that it maps to `0` rather than `NaN`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Standardizer<T, const I: usize> {
+    /// The mean of each input column of the data it was fitted on.
+    pub mean: SVector<T, I>,
+    /// The population standard deviation of each input column, or `1` for a column whose
+    /// standard deviation is `0` (or rounds to `0` in `T`).
+    pub std: SVector<T, I>,
+}
+
+/// What went wrong reading or building a data set.
+///
+/// The `Display` form is a complete message in the style of a compiler's: for a bad row,
+/// `file:line:column: expected ..., found ...`, with 1-based line and column numbers.
+#[derive(Debug)]
+pub enum DataError {
+    /// A file could not be opened or read.
+    ///
+    /// `cannot read data/iris.csv: No such file or directory (os error 2)`
+    Io {
+        /// The file, as given to [`Csv::new`] ([`TEXT_NAME`] for text).
+        path: PathBuf,
+        /// What the operating system reported.
+        error: io::Error,
+    },
+    /// A row of a CSV file is not a sample of the expected form.
+    ///
+    /// `data/iris.csv:12:3: expected a number, found "abc"`, or without a column for a row
+    /// with the wrong number of fields:
+    /// `data/iris.csv:12: expected 5 fields (4 inputs and 1 class), found 4`.
+    Row {
+        /// The file, as given to [`Csv::new`], or [`TEXT_NAME`] for text.
+        file: String,
+        /// The line the row starts on, counting from 1 (blank and header lines count).
+        line: u64,
+        /// The field, counting from 1, or `None` when the row has the wrong number of fields.
+        column: Option<usize>,
+        /// What the field (or the row) should have been: `a number`, `a finite number`,
+        /// `a class index from 0 to 2`, `5 fields (4 inputs and 1 class)`, ...
+        expected: String,
+        /// What it was, as printed: the field's text in quotes (`"abc"`, at most 40
+        /// characters before `...`), `an empty field`, or the number of fields.
+        found: String,
+        /// A hint after the message, given when the first line fails and could be a header.
+        help: Option<String>,
+    },
+    /// The file holds no samples (it is empty, blank, or a header alone).
+    ///
+    /// `data/empty.csv: expected at least one sample, found none`
+    Empty {
+        /// The file, as given to [`Csv::new`], or [`TEXT_NAME`] for text.
+        file: String,
+    },
+    /// [`Dataset::new`] was given a different number of inputs and targets.
+    ///
+    /// `expected one target for each input, found 3 inputs and 2 targets`
+    Lengths {
+        /// How many inputs there were.
+        inputs: usize,
+        /// How many targets there were.
+        targets: usize,
+    },
+    /// [`Csv::classes`] was asked for targets of width `O = 0`, which can hold no class.
+    NoClasses,
+}
+
+impl fmt::Display for DataError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DataError::Io { path, error } => write!(f, "cannot read {}: {error}", path.display()),
+            DataError::Row { file, line, column, expected, found, help } => {
+                write!(f, "{file}:{line}")?;
+                if let Some(column) = column {
+                    write!(f, ":{column}")?;
+                }
+                write!(f, ": expected {expected}, found {found}")?;
+                if let Some(help) = help {
+                    write!(f, "; {help}")?;
+                }
+                Ok(())
+            }
+            DataError::Empty { file } => {
+                write!(f, "{file}: expected at least one sample, found none")
+            }
+            DataError::Lengths { inputs, targets } => write!(
+                f,
+                "expected one target for each input, found {} and {}",
+                count(*inputs, "input"),
+                count(*targets, "target")
+            ),
+            DataError::NoClasses => f.write_str(
+                "cannot one-hot encode classes into targets of width 0; \
+                 use a width of 1 for a 0/1 class, or one per class",
+            ),
+        }
+    }
+}
+
+impl Error for DataError {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        match self {
+            DataError::Io { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+}
+
+/// `n` followed by `noun`, with an `s` unless `n` is 1: `1 input`, `4 inputs`.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+impl<T: Float, const I: usize, const O: usize> Dataset<T, I, O> {
+    /// A data set of the samples `(inputs[i], targets[i])`; an error unless there are as many
+    /// targets as inputs.
+    ///
+    /// ```
+    /// use nn_runtime::data::Dataset;
+    /// use nn_runtime::nalgebra::SVector;
+    ///
+    /// let xs = vec![SVector::<f64, 2>::new(0.0, 1.0); 3];
+    /// let ys = vec![SVector::<f64, 1>::new(1.0); 2];
+    /// let error = Dataset::new(xs, ys).unwrap_err();
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     "expected one target for each input, found 3 inputs and 2 targets"
+    /// );
+    /// ```
+    pub fn new(inputs: Vec<SVector<T, I>>, targets: Vec<SVector<T, O>>) -> Result<Self, DataError> {
+        if inputs.len() != targets.len() {
+            return Err(DataError::Lengths { inputs: inputs.len(), targets: targets.len() });
+        }
+        Ok(Dataset { inputs, targets })
+    }
+
+    /// The number of samples, `min(inputs.len(), targets.len())`.
+    pub fn len(&self) -> usize {
+        self.inputs.len().min(self.targets.len())
+    }
+
+    /// Whether there are no samples.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Sample `index`: its input and its target, or `None` past the end.
+    pub fn get(&self, index: usize) -> Option<(&SVector<T, I>, &SVector<T, O>)> {
+        Some((self.inputs.get(index)?, self.targets.get(index)?))
+    }
+
+    /// The samples at `indices`, in that order (an index may repeat), or `None` if an index is
+    /// out of range.
+    pub fn subset(&self, indices: &[usize]) -> Option<Self> {
+        let n = indices.len();
+        let mut subset = Dataset { inputs: Vec::with_capacity(n), targets: Vec::with_capacity(n) };
+        for &i in indices {
+            let (x, y) = self.get(i)?;
+            subset.inputs.push(*x);
+            subset.targets.push(*y);
+        }
+        Some(subset)
+    }
+
+    /// The samples at `indices` as the columns of a batch, inputs `I x B` and targets `O x B`,
+    /// column `j` holding sample `indices[j]`: what a network's `*_batch` calls take.
+    ///
+    /// `None` unless `indices` holds exactly `B` indices, all in range. A training loop walks
+    /// a shuffled order in chunks of `B` (`order.chunks_exact(B)`); what is left over after the
+    /// last full batch is for the caller to drop or carry into the next epoch.
+    ///
+    /// ```
+    /// use nn_runtime::data::Csv;
+    ///
+    /// let data = Csv::from_text("1,2,0\n3,4,1\n5,6,1\n").classes::<f32, 2, 2>().unwrap();
+    /// let (xs, ys) = data.batch::<2>(&[2, 0]).unwrap();
+    /// assert_eq!(xs.column(0).as_slice(), &[5.0, 6.0]);
+    /// assert_eq!(ys.column(1).as_slice(), &[1.0, 0.0]);
+    /// assert!(data.batch::<2>(&[0]).is_none()); // one index for a batch of two
+    /// assert!(data.batch::<1>(&[3]).is_none()); // past the end
+    /// ```
+    #[allow(clippy::type_complexity)]
+    pub fn batch<const B: usize>(
+        &self,
+        indices: &[usize],
+    ) -> Option<(SMatrix<T, I, B>, SMatrix<T, O, B>)> {
+        if indices.len() != B {
+            return None;
+        }
+        let mut xs = SMatrix::<T, I, B>::zeros();
+        let mut ys = SMatrix::<T, O, B>::zeros();
+        for (j, &i) in indices.iter().enumerate() {
+            let (x, y) = self.get(i)?;
+            xs.set_column(j, x);
+            ys.set_column(j, y);
+        }
+        Some((xs, ys))
+    }
+
+    /// How many samples each class has, by the class each target stands for (see
+    /// [`class_of`]): one entry per class, `O` of them for one-hot targets (`O >= 2`) and two
+    /// (0 and 1) for a 0/1 target (`O == 1`). Targets that stand for no class (a `NaN`) are
+    /// not counted.
+    pub fn class_counts(&self) -> Vec<usize> {
+        let mut counts = vec![0; class_slots(O)];
+        for y in &self.targets[..self.len()] {
+            if let Some(c) = class_of(y) {
+                counts[c] += 1;
+            }
+        }
+        counts
+    }
+
+    /// Cuts the samples, shuffled, into training, validation and test parts; `validation` and
+    /// `test` are fractions of the whole data set.
+    ///
+    /// With `n` samples, the test part has `round(test * n)` of them and the validation part
+    /// `round(validation * n)` (rounding halves away from zero); the training part has the
+    /// rest. A fraction outside `[0, 1]` is clamped into it (`NaN` counts as `0`), and if the
+    /// two parts would need more than `n` samples the test part is served first.
+    ///
+    /// The shuffle is a Fisher-Yates shuffle drawing from the ChaCha8 stream [`SPLIT_STREAM`]
+    /// of `ChaCha8Rng::seed_from_u64(seed)`, through its raw 64-bit outputs and Lemire's
+    /// unbiased bounded integers, so the same seed splits the same data identically on every
+    /// platform. The test part is the first `round(test * n)` samples of the shuffled order,
+    /// the validation part the next, so changing `validation` never moves a sample into or out
+    /// of the test part. Each part keeps the shuffled order.
+    ///
+    /// This split ignores the classes: see [`Dataset::split_stratified`] to keep each class's
+    /// share the same in the three parts.
+    ///
+    /// ```
+    /// use nn_runtime::data::Dataset;
+    /// use nn_runtime::nalgebra::SVector;
+    ///
+    /// let xs: Vec<_> = (0..10).map(|i| SVector::<f64, 1>::new(i as f64)).collect();
+    /// let data = Dataset::new(xs.clone(), xs).unwrap();
+    /// let split = data.split(0.2, 0.25, 1); // 2.5 test samples round to 3
+    /// assert_eq!((split.train.len(), split.validation.len(), split.test.len()), (5, 2, 3));
+    /// assert_eq!(split, data.split(0.2, 0.25, 1));
+    /// ```
+    pub fn split(&self, validation: f64, test: f64, seed: u64) -> Split<T, I, O> {
+        let n = self.len();
+        let (n_validation, n_test) = part_sizes(n, validation, test);
+        let order = shuffled(n, seed);
+        let (test_part, rest) = order.split_at(n_test);
+        let (validation_part, train_part) = rest.split_at(n_validation);
+        Split {
+            train: self.take(train_part),
+            validation: self.take(validation_part),
+            test: self.take(test_part),
+        }
+    }
+
+    /// Like [`Dataset::split`], but class by class, so that every class has (up to rounding)
+    /// the same share of each part as of the whole data set.
+    ///
+    /// The classes are those of the targets (see [`class_of`]: the index of the largest entry
+    /// of a one-hot target, or 0/1 for a target of width 1); targets that stand for no class
+    /// form a group of their own. A group of `n_c` samples gives `round(test * n_c)` to the
+    /// test part and `round(validation * n_c)` to the validation part, so the parts' sizes can
+    /// differ by a sample or so per class from those of [`Dataset::split`]. The samples are
+    /// taken from one shuffled order of the whole data set (the one [`Dataset::split`] uses),
+    /// so each part is in shuffled order, not grouped by class.
+    ///
+    /// ```
+    /// use nn_runtime::data::Csv;
+    ///
+    /// let text = "0,0\n1,0\n2,0\n3,0\n4,1\n5,1\n6,1\n7,1\n8,1\n9,1\n10,1\n11,1\n";
+    /// let data = Csv::from_text(text).classes::<f64, 1, 2>().unwrap();
+    /// let split = data.split_stratified(0.25, 0.25, 3);
+    /// assert_eq!(split.test.class_counts(), [1, 2]);
+    /// assert_eq!(split.validation.class_counts(), [1, 2]);
+    /// assert_eq!(split.train.class_counts(), [2, 4]);
+    /// ```
+    pub fn split_stratified(&self, validation: f64, test: f64, seed: u64) -> Split<T, I, O> {
+        let n = self.len();
+        // One group per class, and a last one for targets without a class.
+        let slots = class_slots(O);
+        let group = |i: usize| class_of(&self.targets[i]).unwrap_or(slots);
+        let mut sizes = vec![0; slots + 1];
+        for i in 0..n {
+            sizes[group(i)] += 1;
+        }
+        let quotas: Vec<(usize, usize)> =
+            sizes.iter().map(|&size| part_sizes(size, validation, test)).collect();
+        let mut seen = vec![0; slots + 1];
+        let (mut train_part, mut validation_part, mut test_part) = (vec![], vec![], vec![]);
+        for i in shuffled(n, seed) {
+            let g = group(i);
+            let (n_validation, n_test) = quotas[g];
+            if seen[g] < n_test {
+                test_part.push(i);
+            } else if seen[g] < n_test + n_validation {
+                validation_part.push(i);
+            } else {
+                train_part.push(i);
+            }
+            seen[g] += 1;
+        }
+        Split {
+            train: self.take(&train_part),
+            validation: self.take(&validation_part),
+            test: self.take(&test_part),
+        }
+    }
+
+    /// The samples at `indices`, all known to be in range.
+    fn take(&self, indices: &[usize]) -> Self {
+        Dataset {
+            inputs: indices.iter().map(|&i| self.inputs[i]).collect(),
+            targets: indices.iter().map(|&i| self.targets[i]).collect(),
+        }
+    }
+}
+
+/// The number of classes targets of width `o` stand for: `o`, or 2 for a 0/1 target.
+fn class_slots(o: usize) -> usize {
+    if o == 1 {
+        2
+    } else {
+        o
+    }
+}
+
+/// `round(fraction * n)`, with `fraction` clamped into `[0, 1]` and `NaN` read as `0`.
+fn share(n: usize, fraction: f64) -> usize {
+    let fraction = if fraction.is_nan() { 0.0 } else { fraction.clamp(0.0, 1.0) };
+    // At most n, so the cast back is exact for any data set that fits in memory.
+    ((n as f64 * fraction).round() as usize).min(n)
+}
+
+/// The sizes `(validation, test)` of the parts of `n` samples, the test part served first.
+fn part_sizes(n: usize, validation: f64, test: f64) -> (usize, usize) {
+    let n_test = share(n, test);
+    (share(n, validation).min(n - n_test), n_test)
+}
+
+/// `0..n` in the order of a Fisher-Yates shuffle driven by ChaCha8 stream [`SPLIT_STREAM`].
+fn shuffled(n: usize, seed: u64) -> Vec<usize> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(SPLIT_STREAM);
+    let mut order: Vec<usize> = (0..n).collect();
+    for i in (1..n).rev() {
+        // i + 1 <= n fits in u64, and the result is at most i.
+        let j = below(&mut rng, i as u64 + 1) as usize;
+        order.swap(i, j);
+    }
+    order
+}
+
+/// A uniform integer in `0..bound` (`bound >= 1`), by Lemire's multiply-and-reject method
+/// ("Fast random integer generation in an interval", 2019): unbiased, and a function of the
+/// generator's 64-bit outputs alone.
+fn below(rng: &mut impl RngCore, bound: u64) -> u64 {
+    let mut product = u128::from(rng.next_u64()) * u128::from(bound);
+    if (product as u64) < bound {
+        let threshold = bound.wrapping_neg() % bound;
+        while (product as u64) < threshold {
+            product = u128::from(rng.next_u64()) * u128::from(bound);
+        }
+    }
+    (product >> 64) as u64
+}
+
+impl<T: Float, const I: usize, const O: usize> Split<T, I, O> {
+    /// Fits a [`Standardizer`] on the training part only, applies it to all three parts, and
+    /// returns it (to apply to new samples later).
+    pub fn standardize(&mut self) -> Standardizer<T, I> {
+        let standardizer = Standardizer::fit(&self.train);
+        standardizer.apply(&mut self.train);
+        standardizer.apply(&mut self.validation);
+        standardizer.apply(&mut self.test);
+        standardizer
+    }
+}
+
+impl<T: Float, const I: usize> Standardizer<T, I> {
+    /// The mean and population standard deviation of each input column of `data`, which should
+    /// be the training part alone.
+    ///
+    /// Computed in `f64` in two passes (the mean, then the mean squared deviation from it).
+    /// A column whose standard deviation is `0`, or rounds to `0` in `T`, gets a standard
+    /// deviation of `1`. An empty data set gives the identity: mean `0`, standard deviation `1`.
+    ///
+    /// ```
+    /// use nn_runtime::data::{Dataset, Standardizer};
+    /// use nn_runtime::nalgebra::SVector;
+    ///
+    /// let xs = vec![SVector::<f64, 2>::new(1.0, 5.0), SVector::<f64, 2>::new(3.0, 5.0)];
+    /// let data = Dataset::new(xs, vec![SVector::<f64, 1>::zeros(); 2]).unwrap();
+    /// let s = Standardizer::fit(&data);
+    /// assert_eq!((s.mean.as_slice(), s.std.as_slice()), (&[2.0, 5.0][..], &[1.0, 1.0][..]));
+    /// // The constant second column maps to 0, not NaN.
+    /// assert_eq!(s.transform(&SVector::<f64, 2>::new(4.0, 5.0)).as_slice(), &[2.0, 0.0]);
+    /// ```
+    pub fn fit<const O: usize>(data: &Dataset<T, I, O>) -> Self {
+        Self::fit_inputs(&data.inputs[..data.len()])
+    }
+
+    /// [`Standardizer::fit`] on the inputs alone.
+    pub fn fit_inputs(inputs: &[SVector<T, I>]) -> Self {
+        let n = inputs.len() as f64;
+        if inputs.is_empty() {
+            return Standardizer { mean: SVector::zeros(), std: SVector::repeat(T::one()) };
+        }
+        let mut mean = [0.0_f64; I];
+        for x in inputs {
+            for (m, v) in mean.iter_mut().zip(x.iter()) {
+                *m += v.as_f64();
+            }
+        }
+        mean.iter_mut().for_each(|m| *m /= n);
+        let mut variance = [0.0_f64; I];
+        for x in inputs {
+            for ((s, m), v) in variance.iter_mut().zip(&mean).zip(x.iter()) {
+                let d = v.as_f64() - m;
+                *s += d * d;
+            }
+        }
+        Standardizer {
+            mean: SVector::from_fn(|j, _| T::lit(mean[j])),
+            std: SVector::from_fn(|j, _| {
+                let std = T::lit((variance[j] / n).sqrt());
+                if std == T::zero() {
+                    T::one()
+                } else {
+                    std
+                }
+            }),
+        }
+    }
+
+    /// The standardised input, `(x_j - mean_j) / std_j` in each column.
+    pub fn transform(&self, x: &SVector<T, I>) -> SVector<T, I> {
+        x.zip_zip_map(&self.mean, &self.std, |x, mean, std| (x - mean) / std)
+    }
+
+    /// Standardises every input of `data` in place; the targets are left as they are.
+    pub fn apply<const O: usize>(&self, data: &mut Dataset<T, I, O>) {
+        for x in &mut data.inputs {
+            *x = self.transform(x);
+        }
+    }
+}
+
+/// A reader of CSV files whose rows are samples: inputs first, then the target.
+///
+/// Set up with [`Csv::new`] (a file) or [`Csv::from_text`], then [`Csv::header`] and
+/// [`Csv::delimiter`]; read with [`Csv::classes`] or [`Csv::values`], which check every row
+/// and convert it to the scalar type `T`.
+///
+/// Blank lines are skipped, fields are trimmed of surrounding spaces and tabs, line ends may
+/// be `\n` or `\r\n`, fields may be quoted, and a UTF-8 byte order mark at the start is
+/// ignored. Numbers are read as Rust reads `f32` or `f64` (`1`, `-0.5`, `1e-3`, `.5`); `NaN`
+/// and infinities, and numbers beyond the range of `T`, are errors.
+///
+/// ```
+/// use nn_runtime::data::Csv;
+///
+/// // The first line of the sklearn-style files in `data/` counts the samples and names the
+/// // classes; it is a header to skip.
+/// let text = "3,2,no,yes\n0.5,1.5,0\n1.5,0.5,1\n2.0,2.0,1\n";
+/// let data = Csv::from_text(text).header(true).classes::<f64, 2, 2>().unwrap();
+/// assert_eq!(data.class_counts(), [1, 2]);
+/// let error = Csv::from_text(text).classes::<f64, 2, 2>().unwrap_err();
+/// assert_eq!(
+///     error.to_string(),
+///     "<input>:1: expected 3 fields (2 inputs and 1 class), found 4; \
+///      if the first line is a header, skip it with `.header(true)`"
+/// );
+/// ```
+#[derive(Clone, Debug)]
+pub struct Csv {
+    source: Source,
+    header: bool,
+    delimiter: u8,
+}
+
+/// Where [`Csv`] reads from.
+#[derive(Clone, Debug)]
+enum Source {
+    File(PathBuf),
+    Text(String),
+}
+
+/// What the columns after the inputs hold.
+#[derive(Clone, Copy)]
+enum Target {
+    /// One column, a class index to one-hot encode.
+    Class,
+    /// `O` columns of target values.
+    Values,
+}
+
+impl Csv {
+    /// Reads the file at `path` (when [`Csv::classes`] or [`Csv::values`] is called), with
+    /// no header and comma delimiters.
+    pub fn new(path: impl AsRef<Path>) -> Self {
+        Csv { source: Source::File(path.as_ref().to_path_buf()), header: false, delimiter: b',' }
+    }
+
+    /// Reads `text` as the contents of a CSV file, which errors call [`TEXT_NAME`]
+    /// (`<input>`).
+    pub fn from_text(text: impl Into<String>) -> Self {
+        Csv { source: Source::Text(text.into()), header: false, delimiter: b',' }
+    }
+
+    /// Whether the first line is a header to skip (default `false`). It is skipped unread,
+    /// whatever it holds, and still counts in line numbers.
+    pub fn header(mut self, header: bool) -> Self {
+        self.header = header;
+        self
+    }
+
+    /// The byte between fields (default `b','`): `b';'`, `b'\t'`, ...
+    pub fn delimiter(mut self, delimiter: u8) -> Self {
+        self.delimiter = delimiter;
+        self
+    }
+
+    /// Reads rows of `I + 1` fields: `I` inputs, then a class index, one-hot encoded into a
+    /// target of width `O` (see [`crate::loss::one_hot`]).
+    ///
+    /// The class index is a whole number from `0` to `O - 1` (written `2` or `2.0`). For
+    /// `O == 1` it is a binary class, `0` or `1`, kept as the target value itself: the 0/1
+    /// target of a network with one sigmoid output. `O == 0` is [`DataError::NoClasses`].
+    ///
+    /// ```
+    /// use nn_runtime::data::Csv;
+    ///
+    /// let error = Csv::from_text("1,2,0\n3,4,2\n").classes::<f32, 2, 2>().unwrap_err();
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     r#"<input>:2:3: expected a class index 0 or 1, found "2""#
+    /// );
+    /// ```
+    pub fn classes<T: Float, const I: usize, const O: usize>(
+        &self,
+    ) -> Result<Dataset<T, I, O>, DataError> {
+        if O == 0 {
+            return Err(DataError::NoClasses);
+        }
+        self.read(Target::Class)
+    }
+
+    /// Reads rows of `I + O` fields: `I` inputs, then the `O` target values as they are: the
+    /// targets of a regression, or a 0/1 target of width 1 for binary classification.
+    ///
+    /// ```
+    /// use nn_runtime::data::Csv;
+    ///
+    /// let data = Csv::from_text("x;y\n1;2\n3;4\n").header(true).delimiter(b';');
+    /// let data = data.values::<f64, 1, 1>().unwrap();
+    /// assert_eq!(data.targets[1][0], 4.0);
+    /// ```
+    pub fn values<T: Float, const I: usize, const O: usize>(
+        &self,
+    ) -> Result<Dataset<T, I, O>, DataError> {
+        self.read(Target::Values)
+    }
+
+    /// Opens the source and reads it.
+    fn read<T: Float, const I: usize, const O: usize>(
+        &self,
+        target: Target,
+    ) -> Result<Dataset<T, I, O>, DataError> {
+        match &self.source {
+            Source::File(path) => {
+                let file = File::open(path)
+                    .map_err(|error| DataError::Io { path: path.clone(), error })?;
+                self.parse(&path.display().to_string(), file, target)
+            }
+            Source::Text(text) => self.parse(TEXT_NAME, text.as_bytes(), target),
+        }
+    }
+
+    /// Reads every row of `reader`, called `file` in errors.
+    fn parse<T: Float, const I: usize, const O: usize, R: io::Read>(
+        &self,
+        file: &str,
+        reader: R,
+        target: Target,
+    ) -> Result<Dataset<T, I, O>, DataError> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .delimiter(self.delimiter)
+            .from_reader(reader);
+        let (fields, layout) = match target {
+            Target::Class => (I + 1, format!("{} and 1 class", count(I, "input"))),
+            Target::Values => (I + O, format!("{} and {}", count(I, "input"), count(O, "target"))),
+        };
+        let mut data = Dataset { inputs: Vec::new(), targets: Vec::new() };
+        let mut record = csv::ByteRecord::new();
+        let mut first = true;
+        loop {
+            match reader.read_byte_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(error) => return Err(csv_error(file, error)),
+            }
+            let row = Row {
+                file,
+                line: record.position().map_or(0, |p| p.line()),
+                record: &record,
+                first: first && !self.header,
+            };
+            let skip = first && self.header;
+            first = false;
+            if skip {
+                continue;
+            }
+            if record.len() != fields {
+                return Err(row.error(
+                    None,
+                    format!("{} ({layout})", count(fields, "field")),
+                    record.len().to_string(),
+                    true,
+                ));
+            }
+            let mut input = SVector::<T, I>::zeros();
+            for (j, x) in input.iter_mut().enumerate() {
+                *x = row.number(j)?;
+            }
+            let mut output = SVector::<T, O>::zeros();
+            match target {
+                Target::Class => {
+                    let class = row.class(I, O)?;
+                    if O == 1 {
+                        output[0] = T::lit(class as f64);
+                    } else {
+                        output[class] = T::one();
+                    }
+                }
+                Target::Values => {
+                    for (j, y) in output.iter_mut().enumerate() {
+                        *y = row.number(I + j)?;
+                    }
+                }
+            }
+            data.inputs.push(input);
+            data.targets.push(output);
+        }
+        if data.is_empty() {
+            return Err(DataError::Empty { file: file.to_string() });
+        }
+        Ok(data)
+    }
+}
+
+/// A reading error of the `csv` crate as a [`DataError`]. Only the underlying reader can fail
+/// once records are read as bytes into a flexible reader, so it is an I/O error.
+fn csv_error(file: &str, error: csv::Error) -> DataError {
+    let error = match error.into_kind() {
+        csv::ErrorKind::Io(error) => error,
+        other => io::Error::new(io::ErrorKind::InvalidData, format!("{other:?}")),
+    };
+    DataError::Io { path: PathBuf::from(file), error }
+}
+
+/// One row of a CSV file, for reading its fields with errors that point at them.
+struct Row<'a> {
+    file: &'a str,
+    line: u64,
+    record: &'a csv::ByteRecord,
+    /// Whether this is the first line, read as a sample; its errors suggest `.header(true)`.
+    first: bool,
+}
+
+impl Row<'_> {
+    /// An error at this row, in field `index` (0-based) or for the row as a whole. `headerish`
+    /// says whether a header line could explain it (it does not explain a number out of range).
+    fn error(
+        &self,
+        index: Option<usize>,
+        expected: String,
+        found: String,
+        headerish: bool,
+    ) -> DataError {
+        DataError::Row {
+            file: self.file.to_string(),
+            line: self.line,
+            column: index.map(|i| i + 1),
+            expected,
+            found,
+            help: (self.first && headerish)
+                .then(|| "if the first line is a header, skip it with `.header(true)`".to_string()),
+        }
+    }
+
+    /// Field `index` (0-based, in range), without a byte order mark at the start of the file.
+    fn field(&self, index: usize) -> &[u8] {
+        let field = self.record.get(index).unwrap_or_default();
+        match field.strip_prefix(b"\xEF\xBB\xBF") {
+            Some(rest) if index == 0 && self.line == 1 => rest.trim_ascii_start(),
+            _ => field,
+        }
+    }
+
+    /// Field `index` as a finite number of type `T`.
+    fn number<T: Float>(&self, index: usize) -> Result<T, DataError> {
+        let field = self.field(index);
+        let text = std::str::from_utf8(field).unwrap_or_default();
+        let fail = |expected: &str, headerish| {
+            self.error(Some(index), expected.to_string(), describe(field), headerish)
+        };
+        let Ok(wide) = text.parse::<f64>() else {
+            return Err(fail("a number", true));
+        };
+        if !wide.is_finite() {
+            return Err(fail("a finite number", false));
+        }
+        // Read an f32 directly rather than rounding through f64, which can differ by an ulp.
+        let value = if T::NAME == "f32" {
+            T::lit(text.parse::<f32>().map_or(f64::INFINITY, f64::from))
+        } else {
+            T::lit(wide)
+        };
+        if !value.is_finite() {
+            return Err(fail(&format!("a number within the range of {}", T::NAME), false));
+        }
+        Ok(value)
+    }
+
+    /// Field `index` as a class index below `classes` (below 2 for `classes == 1`).
+    fn class(&self, index: usize, classes: usize) -> Result<usize, DataError> {
+        let field = self.field(index);
+        let slots = class_slots(classes);
+        let expected = if slots == 2 {
+            "a class index 0 or 1".to_string()
+        } else {
+            format!("a class index from 0 to {}", slots - 1)
+        };
+        let parsed = std::str::from_utf8(field).ok().and_then(|text| text.parse::<f64>().ok());
+        match parsed {
+            Some(v) if v.fract() == 0.0 && v >= 0.0 && v < slots as f64 => Ok(v as usize),
+            // Not a number at all could be a header's name for the column.
+            _ => Err(self.error(Some(index), expected, describe(field), parsed.is_none())),
+        }
+    }
+}
+
+/// A field as an error message shows it: `"abc"` (quoted and escaped as in Rust, cut after 40
+/// characters with `...`), `an empty field`, or `bytes that are not UTF-8`.
+fn describe(field: &[u8]) -> String {
+    const SHOWN: usize = 40;
+    if field.is_empty() {
+        return "an empty field".to_string();
+    }
+    match std::str::from_utf8(field) {
+        Ok(text) if text.chars().count() > SHOWN => {
+            format!("{:?}...", text.chars().take(SHOWN).collect::<String>())
+        }
+        Ok(text) => format!("{text:?}"),
+        Err(_) => "bytes that are not UTF-8".to_string(),
+    }
+}

@@ -1,0 +1,286 @@
+//! Measures of a classifier: accuracy, the confusion matrix, precision, recall and F1.
+//!
+//! Everything here is computed from predictions and targets, vectors of width `O`, and knows
+//! nothing of networks: pass it `net.forward(x)` for each sample and the data set's targets.
+//! A vector stands for a class as [`class_of`] says: for `O >= 2` the index of its largest
+//! entry (a network's softmax output, or a one-hot target); for `O == 1` a binary class, `1`
+//! when the value is above `0.5` (a sigmoid output, or a 0/1 target), `0` otherwise.
+//!
+//! A ratio with nothing to divide by (the accuracy of no samples, the precision of a class
+//! never predicted) is `NaN`, not `0`: it is undefined, and a `NaN` makes any comparison such
+//! as `accuracy >= 0.95` fail rather than pass or fail by accident.
+//!
+//! ```
+//! use nn_runtime::metrics::{accuracy, ConfusionMatrix};
+//! use nn_runtime::nalgebra::SVector;
+//!
+//! // Sigmoid outputs of a binary classifier, and the 0/1 targets.
+//! let p = [0.9, 0.8, 0.3, 0.6, 0.1].map(SVector::<f64, 1>::new);
+//! let y = [1.0, 1.0, 1.0, 0.0, 0.0].map(SVector::<f64, 1>::new);
+//! assert_eq!(accuracy(&p, &y), 0.6);
+//! let matrix = ConfusionMatrix::from_predictions(&p, &y);
+//! assert_eq!(matrix.count(1, 1), 2); // true positives
+//! assert_eq!(matrix.precision(), 2.0 / 3.0);
+//! assert_eq!(matrix.recall(), 2.0 / 3.0);
+//! ```
+
+use std::fmt;
+
+use nalgebra::SVector;
+
+use crate::Float;
+
+/// The class a prediction or target of width `O` stands for, or `None` if it stands for none.
+///
+/// - `O >= 2`: the index of the largest entry (the first of equal largest ones), as for a
+///   softmax output or a one-hot target; `None` if any entry is `NaN`.
+/// - `O == 1`: `1` if the value is above `0.5`, `0` otherwise (`0.5` itself is `0`, as in
+///   Keras's `binary_accuracy` and torchmetrics); `None` if it is `NaN`. The value is a
+///   probability (a network ending in `sigmoid`) or a 0/1 target.
+/// - `O == 0`: `None`.
+///
+/// A network whose outputs became `NaN` thus predicts no class, and every metric counts its
+/// predictions as wrong.
+///
+/// ```
+/// use nn_runtime::metrics::class_of;
+/// use nn_runtime::nalgebra::SVector;
+///
+/// assert_eq!(class_of(&SVector::<f32, 3>::new(0.2, 0.7, 0.1)), Some(1));
+/// assert_eq!(class_of(&SVector::<f32, 1>::new(0.7)), Some(1));
+/// assert_eq!(class_of(&SVector::<f32, 1>::new(0.5)), Some(0));
+/// assert_eq!(class_of(&SVector::<f32, 2>::new(f32::NAN, 0.5)), None);
+/// ```
+pub fn class_of<T: Float, const O: usize>(v: &SVector<T, O>) -> Option<usize> {
+    if v.iter().any(|x| x.as_f64().is_nan()) {
+        return None;
+    }
+    match O {
+        0 => None,
+        1 => Some(usize::from(v[0] > T::lit(0.5))),
+        _ => {
+            let mut best = 0;
+            for (i, &x) in v.iter().enumerate() {
+                if x > v[best] {
+                    best = i;
+                }
+            }
+            Some(best)
+        }
+    }
+}
+
+/// The fraction of samples whose prediction stands for the target's class (see [`class_of`]):
+/// for `O >= 2` the largest output against the one-hot target, for `O == 1` the output
+/// thresholded at `0.5` against the 0/1 target.
+///
+/// Slices of unequal length are compared up to the shorter one, which is the number of
+/// samples divided by. No samples give `NaN`. A prediction or target without a class (`NaN`)
+/// counts as wrong.
+///
+/// ```
+/// use nn_runtime::metrics::accuracy;
+/// use nn_runtime::nalgebra::SVector;
+///
+/// let predictions = [SVector::<f32, 2>::new(0.9, 0.1), SVector::<f32, 2>::new(0.4, 0.6)];
+/// let targets = [SVector::<f32, 2>::new(1.0, 0.0); 2];
+/// assert_eq!(accuracy(&predictions, &targets), 0.5);
+/// assert!(accuracy::<f32, 2>(&[], &[]).is_nan());
+/// ```
+pub fn accuracy<T: Float, const O: usize>(
+    predictions: &[SVector<T, O>],
+    targets: &[SVector<T, O>],
+) -> f64 {
+    let n = predictions.len().min(targets.len());
+    let correct = predictions
+        .iter()
+        .zip(targets)
+        .filter(|(p, y)| matches!((class_of(*p), class_of(*y)), (Some(a), Some(b)) if a == b))
+        .count();
+    ratio(correct, n)
+}
+
+/// `numerator / denominator`, `NaN` for `0 / 0`.
+fn ratio(numerator: usize, denominator: usize) -> f64 {
+    if denominator == 0 {
+        f64::NAN
+    } else {
+        numerator as f64 / denominator as f64
+    }
+}
+
+/// Counts of samples by actual class (rows) and predicted class (columns).
+///
+/// The matrix is square, of [`ConfusionMatrix::CLASSES`] rows: `O` for outputs of width
+/// `O >= 2`, and 2 for `O == 1`, whose classes are 0 (negative) and 1 (positive), so that a
+/// binary classifier with one sigmoid output gets the familiar 2x2 table. Samples whose
+/// prediction or target stands for no class ([`class_of`] is `None`, from a `NaN`) are not
+/// in the table but counted apart ([`ConfusionMatrix::unclassified`]), and count against the
+/// accuracy.
+///
+/// `Display` prints the table, rows and columns labelled by class:
+///
+/// ```
+/// use nn_runtime::metrics::ConfusionMatrix;
+///
+/// let mut matrix = ConfusionMatrix::<3>::new();
+/// for (actual, predicted) in [(0, 0), (0, 0), (1, 1), (1, 2), (2, 2), (2, 2), (2, 0)] {
+///     matrix.record(actual, predicted);
+/// }
+/// assert_eq!(
+///     matrix.to_string(),
+///     "        predicted\n\
+///      actual  0  1  2\n     \
+///           0  2  0  0\n     \
+///           1  0  1  1\n     \
+///           2  1  0  2"
+/// );
+/// assert_eq!(matrix.class_recall(2), 2.0 / 3.0);
+/// assert_eq!(matrix.class_precision(0), 2.0 / 3.0);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfusionMatrix<const O: usize> {
+    /// `counts[actual * CLASSES + predicted]`.
+    counts: Vec<usize>,
+    /// Samples whose prediction or target stands for no class.
+    unclassified: usize,
+}
+
+impl<const O: usize> Default for ConfusionMatrix<O> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const O: usize> ConfusionMatrix<O> {
+    /// The number of classes, the matrix's rows and columns: `O`, or 2 for `O == 1`.
+    pub const CLASSES: usize = if O == 1 { 2 } else { O };
+
+    /// A matrix of zeros.
+    pub fn new() -> Self {
+        ConfusionMatrix { counts: vec![0; Self::CLASSES * Self::CLASSES], unclassified: 0 }
+    }
+
+    /// The matrix of `predictions` against `targets`, each vector's class read by
+    /// [`class_of`]. Slices of unequal length are compared up to the shorter one.
+    pub fn from_predictions<T: Float>(
+        predictions: &[SVector<T, O>],
+        targets: &[SVector<T, O>],
+    ) -> Self {
+        let mut matrix = Self::new();
+        for (p, y) in predictions.iter().zip(targets) {
+            match (class_of(y), class_of(p)) {
+                (Some(actual), Some(predicted)) => {
+                    matrix.record(actual, predicted);
+                }
+                _ => matrix.unclassified += 1,
+            }
+        }
+        matrix
+    }
+
+    /// Counts one sample of class `actual` predicted as `predicted`. Returns `false`, and
+    /// counts nothing, if either is not below [`ConfusionMatrix::CLASSES`].
+    pub fn record(&mut self, actual: usize, predicted: usize) -> bool {
+        if actual >= Self::CLASSES || predicted >= Self::CLASSES {
+            return false;
+        }
+        self.counts[actual * Self::CLASSES + predicted] += 1;
+        true
+    }
+
+    /// The number of samples of class `actual` predicted as `predicted`; `0` for a class not
+    /// below [`ConfusionMatrix::CLASSES`], of which there are no samples.
+    pub fn count(&self, actual: usize, predicted: usize) -> usize {
+        if actual >= Self::CLASSES || predicted >= Self::CLASSES {
+            return 0;
+        }
+        self.counts[actual * Self::CLASSES + predicted]
+    }
+
+    /// The number of samples counted: those in the table and the unclassified ones.
+    pub fn samples(&self) -> usize {
+        self.counts.iter().sum::<usize>() + self.unclassified
+    }
+
+    /// The number of samples left out of the table because their prediction or their target
+    /// stands for no class (a `NaN` output).
+    pub fn unclassified(&self) -> usize {
+        self.unclassified
+    }
+
+    /// The fraction of all samples predicted correctly, the diagonal over
+    /// [`ConfusionMatrix::samples`]; `NaN` for no samples. Equals [`accuracy`] of the same
+    /// predictions.
+    pub fn accuracy(&self) -> f64 {
+        let correct = (0..Self::CLASSES).map(|c| self.count(c, c)).sum();
+        ratio(correct, self.samples())
+    }
+
+    /// Of the samples predicted as `class`, the fraction that are of that class:
+    /// `TP / (TP + FP)`, the diagonal entry over its column. `NaN` if no sample was predicted
+    /// as `class`, or `class` is not below [`ConfusionMatrix::CLASSES`].
+    pub fn class_precision(&self, class: usize) -> f64 {
+        let predicted = (0..Self::CLASSES).map(|actual| self.count(actual, class)).sum();
+        ratio(self.count(class, class), predicted)
+    }
+
+    /// Of the samples of `class`, the fraction predicted as that class: `TP / (TP + FN)`, the
+    /// diagonal entry over its row. `NaN` if there is no sample of `class`.
+    pub fn class_recall(&self, class: usize) -> f64 {
+        let actual = (0..Self::CLASSES).map(|predicted| self.count(class, predicted)).sum();
+        ratio(self.count(class, class), actual)
+    }
+
+    /// The F1 score of `class`, the harmonic mean of its precision and recall, computed as
+    /// `2 TP / (2 TP + FP + FN)`: `0` when there are no true positives but some false ones,
+    /// `NaN` only when `class` was neither predicted nor present.
+    pub fn class_f1(&self, class: usize) -> f64 {
+        let tp = self.count(class, class);
+        let predicted: usize = (0..Self::CLASSES).map(|actual| self.count(actual, class)).sum();
+        let actual: usize = (0..Self::CLASSES).map(|predicted| self.count(class, predicted)).sum();
+        ratio(2 * tp, predicted + actual)
+    }
+
+    /// The precision of the positive class, 1, for binary classification (`O == 1`, or
+    /// `O == 2` with class 1 the positive one): [`ConfusionMatrix::class_precision`]`(1)`.
+    pub fn precision(&self) -> f64 {
+        self.class_precision(1)
+    }
+
+    /// The recall of the positive class, 1: [`ConfusionMatrix::class_recall`]`(1)`.
+    pub fn recall(&self) -> f64 {
+        self.class_recall(1)
+    }
+
+    /// The F1 score of the positive class, 1: [`ConfusionMatrix::class_f1`]`(1)`.
+    pub fn f1(&self) -> f64 {
+        self.class_f1(1)
+    }
+}
+
+impl<const O: usize> fmt::Display for ConfusionMatrix<O> {
+    /// The table, right-aligned, actual classes down the side and predicted ones across, and
+    /// below it the number of unclassified samples if there are any.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const SIDE: &str = "actual";
+        let n = Self::CLASSES;
+        let widest_count = self.counts.iter().max().copied().unwrap_or(0);
+        let width = widest_count.to_string().len().max(n.saturating_sub(1).to_string().len());
+        write!(f, "{:indent$}predicted\n{SIDE}", "", indent = SIDE.len() + 2)?;
+        for class in 0..n {
+            write!(f, "  {class:>width$}")?;
+        }
+        for actual in 0..n {
+            write!(f, "\n{actual:>side$}", side = SIDE.len())?;
+            for predicted in 0..n {
+                write!(f, "  {:>width$}", self.count(actual, predicted))?;
+            }
+        }
+        match self.unclassified {
+            0 => Ok(()),
+            1 => write!(f, "\n1 sample without a class (NaN) is not in the table"),
+            u => write!(f, "\n{u} samples without a class (NaN) are not in the table"),
+        }
+    }
+}
