@@ -172,6 +172,7 @@ pub use nn_runtime::*;
 /// The names most programs need: the macro, the matrix types, the trait and the optimizer.
 pub mod prelude {
     pub use crate::network;
+    pub use crate::{clip_grad_norm, Adam, AdamW, Momentum, Optimizer, RmsProp, Schedule};
     pub use crate::{gradcheck, Float, Network, Sgd};
     pub use nalgebra::{SMatrix, SVector};
 }

@@ -24,7 +24,7 @@ pub use init::Init;
 pub use layer::{zeroed_box, BoxedDense, Dense};
 pub use metrics::ConfusionMatrix;
 pub use network::{axpy, norm_squared, Model, Network, Param, ParamKind, ParamMut};
-pub use optim::Sgd;
+pub use optim::{clip_grad_norm, Adam, AdamW, Momentum, Optimizer, RmsProp, Schedule, Sgd};
 pub use scalar::Float;
 pub use summary::{LayerInfo, Summary};
 
