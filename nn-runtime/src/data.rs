@@ -8,6 +8,7 @@
 //!
 //! ```
 //! use nn_runtime::data::{Csv, Dataset};
+//! use nn_runtime::nalgebra::SVector;
 //!
 //! // Two inputs, then a class index among three classes, one-hot encoded.
 //! let text = "x,y,class\n0.5,1.0,2\n1.5,-1.0,0\n2.5,0.0,1\n3.5,2.0,2\n";
@@ -22,6 +23,9 @@
 //! assert_eq!((split.train.len(), split.validation.len(), split.test.len()), (2, 1, 1));
 //! let standardizer = split.standardize();
 //! assert!(split.train.inputs.iter().all(|x| x.iter().all(|v| v.abs() == 1.0)));
+//! // New samples go through the same transformation before the network sees them.
+//! let x = standardizer.transform(&SVector::from([2.0, 0.5]));
+//! # let _ = x;
 //!
 //! // A mistake is an error that says where it is.
 //! let error = Csv::from_text("0.5,1.0,2\n1.5,abc,0\n").classes::<f32, 2, 3>().unwrap_err();
@@ -30,7 +34,6 @@
 
 use std::error::Error;
 use std::fmt;
-use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -593,7 +596,8 @@ impl Csv {
     }
 
     /// Whether the first line is a header to skip (default `false`). It is skipped unread,
-    /// whatever it holds, and still counts in line numbers.
+    /// whatever it holds, and still counts in line numbers. (Blank lines before it, like all
+    /// blank lines, are skipped too.)
     pub fn header(mut self, header: bool) -> Self {
         self.header = header;
         self
@@ -646,40 +650,42 @@ impl Csv {
         self.read(Target::Values)
     }
 
-    /// Opens the source and reads it.
+    /// Reads the whole source into memory and parses it.
     fn read<T: Float, const I: usize, const O: usize>(
         &self,
         target: Target,
     ) -> Result<Dataset<T, I, O>, DataError> {
         match &self.source {
             Source::File(path) => {
-                let file = File::open(path)
+                let bytes = std::fs::read(path)
                     .map_err(|error| DataError::Io { path: path.clone(), error })?;
-                self.parse(&path.display().to_string(), file, target)
+                self.parse(&path.display().to_string(), &bytes, target)
             }
             Source::Text(text) => self.parse(TEXT_NAME, text.as_bytes(), target),
         }
     }
 
-    /// Reads every row of `reader`, called `file` in errors.
-    fn parse<T: Float, const I: usize, const O: usize, R: io::Read>(
+    /// Reads every row of `bytes`, called `file` in errors.
+    fn parse<T: Float, const I: usize, const O: usize>(
         &self,
         file: &str,
-        reader: R,
+        bytes: &[u8],
         target: Target,
     ) -> Result<Dataset<T, I, O>, DataError> {
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
             .trim(csv::Trim::All)
             .delimiter(self.delimiter)
-            .from_reader(reader);
+            .from_reader(bytes);
         let (fields, layout) = match target {
             Target::Class => (I + 1, format!("{} and 1 class", count(I, "input"))),
             Target::Values => (I + O, format!("{} and {}", count(I, "input"), count(O, "target"))),
         };
         let mut data = Dataset { inputs: Vec::new(), targets: Vec::new() };
         let mut record = csv::ByteRecord::new();
+        let mut lines = Lines { bytes, scanned: 0, line: 1 };
         let mut first = true;
         loop {
             match reader.read_byte_record(&mut record) {
@@ -687,9 +693,14 @@ impl Csv {
                 Ok(false) => break,
                 Err(error) => return Err(csv_error(file, error)),
             }
+            // A line of spaces is blank too.
+            if record.len() == 1 && record[0].is_empty() {
+                continue;
+            }
+            let start = record.position().map_or(0, |p| p.byte());
             let row = Row {
                 file,
-                line: record.position().map_or(0, |p| p.line()),
+                line: lines.line_of(usize::try_from(start).unwrap_or(usize::MAX)),
                 record: &record,
                 first: first && !self.header,
             };
@@ -736,14 +747,49 @@ impl Csv {
     }
 }
 
-/// A reading error of the `csv` crate as a [`DataError`]. Only the underlying reader can fail
-/// once records are read as bytes into a flexible reader, so it is an I/O error.
+/// A reading error of the `csv` crate as a [`DataError`]. Records are read as bytes, from
+/// memory, by a reader that accepts any number of fields, so the `csv` crate has no error to
+/// report; this is for completeness.
 fn csv_error(file: &str, error: csv::Error) -> DataError {
     let error = match error.into_kind() {
         csv::ErrorKind::Io(error) => error,
         other => io::Error::new(io::ErrorKind::InvalidData, format!("{other:?}")),
     };
     DataError::Io { path: PathBuf::from(file), error }
+}
+
+/// Line numbers of records, counted as the records are read.
+///
+/// The `csv` crate's record positions are where the reader started reading the record, which
+/// can be before the blank lines it skipped, or before the `\n` of the previous record's
+/// `\r\n`. The record itself starts at the first byte from there that is not `\r` or `\n`.
+struct Lines<'a> {
+    bytes: &'a [u8],
+    /// Bytes before this have been counted.
+    scanned: usize,
+    /// The line `bytes[scanned]` is on, counting from 1.
+    line: u64,
+}
+
+impl Lines<'_> {
+    /// The line of the record whose reading started at byte `start` (records in order).
+    fn line_of(&mut self, start: usize) -> u64 {
+        let mut at = start.clamp(self.scanned, self.bytes.len());
+        while at < self.bytes.len() && matches!(self.bytes[at], b'\r' | b'\n') {
+            at += 1;
+        }
+        // A line ends at `\n`, or at a `\r` not followed by `\n`, as the reader reads them.
+        for i in self.scanned..at {
+            let ends = match self.bytes[i] {
+                b'\n' => true,
+                b'\r' => self.bytes.get(i + 1) != Some(&b'\n'),
+                _ => false,
+            };
+            self.line += u64::from(ends);
+        }
+        self.scanned = at;
+        self.line
+    }
 }
 
 /// One row of a CSV file, for reading its fields with errors that point at them.
@@ -776,13 +822,9 @@ impl Row<'_> {
         }
     }
 
-    /// Field `index` (0-based, in range), without a byte order mark at the start of the file.
+    /// Field `index` (0-based, in range).
     fn field(&self, index: usize) -> &[u8] {
-        let field = self.record.get(index).unwrap_or_default();
-        match field.strip_prefix(b"\xEF\xBB\xBF") {
-            Some(rest) if index == 0 && self.line == 1 => rest.trim_ascii_start(),
-            _ => field,
-        }
+        self.record.get(index).unwrap_or_default()
     }
 
     /// Field `index` as a finite number of type `T`.
@@ -841,5 +883,266 @@ fn describe(field: &[u8]) -> String {
         }
         Ok(text) => format!("{text:?}"),
         Err(_) => "bytes that are not UTF-8".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The message of reading `text` as `I` inputs and a class among `O`.
+    fn class_error<const I: usize, const O: usize>(text: &str) -> String {
+        Csv::from_text(text).classes::<f64, I, O>().unwrap_err().to_string()
+    }
+
+    fn numbered(n: usize) -> Dataset<f64, 1, 1> {
+        let xs: Vec<_> = (0..n).map(|i| SVector::<f64, 1>::new(i as f64)).collect();
+        Dataset::new(xs.clone(), xs).unwrap()
+    }
+
+    #[test]
+    fn below_is_in_range_and_uniform() {
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        assert!((0..100).all(|_| below(&mut rng, 1) == 0));
+        let mut histogram = [0_u32; 3];
+        for _ in 0..30_000 {
+            histogram[below(&mut rng, 3) as usize] += 1;
+        }
+        // Each count is Binomial(30000, 1/3): mean 10000, standard deviation 82.
+        assert!(histogram.iter().all(|&h| (9_600..=10_400).contains(&h)), "{histogram:?}");
+        // A bound just above 2^63 rejects about half of the draws, and still ends.
+        let big = (1_u64 << 63) + 1;
+        assert!((0..100).all(|_| below(&mut rng, big) < big));
+    }
+
+    #[test]
+    fn the_shuffle_is_pinned() {
+        // Fixed by ChaCha8 and the algorithm alone: if this changes, every split changes.
+        assert_eq!(shuffled(10, 1), PINNED);
+        assert_eq!(shuffled(10, 1), shuffled(10, 1));
+        assert_ne!(shuffled(10, 1), shuffled(10, 2));
+        let mut order = shuffled(1000, 9);
+        order.sort_unstable();
+        assert!(order.iter().enumerate().all(|(i, &j)| i == j));
+        assert!(shuffled(0, 1).is_empty());
+        assert_eq!(shuffled(1, 1), [0]);
+    }
+
+    const PINNED: [usize; 10] = [9, 5, 3, 7, 6, 4, 8, 0, 2, 1];
+
+    #[test]
+    fn shares_round_and_clamp() {
+        assert_eq!(share(10, 0.25), 3); // 2.5 rounds away from zero
+        assert_eq!(share(10, 0.24), 2);
+        assert_eq!(share(10, 0.0), 0);
+        assert_eq!(share(10, 1.0), 10);
+        assert_eq!(share(10, -0.5), 0);
+        assert_eq!(share(10, 7.0), 10);
+        assert_eq!(share(10, f64::NAN), 0);
+        assert_eq!(share(10, f64::INFINITY), 10);
+        assert_eq!(share(0, 0.5), 0);
+        assert_eq!(part_sizes(10, 0.2, 0.2), (2, 2));
+        assert_eq!(part_sizes(10, 0.5, 0.7), (3, 7)); // the test part is served first
+        assert_eq!(part_sizes(10, 1.0, 1.0), (0, 10));
+    }
+
+    #[test]
+    fn splits_never_panic() {
+        let data = numbered(7);
+        for (v, t) in [(0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (0.9, 0.9), (f64::NAN, -3.0)] {
+            let split = data.split(v, t, 3);
+            assert_eq!(split.train.len() + split.validation.len() + split.test.len(), 7);
+            let split = data.split_stratified(v, t, 3);
+            assert_eq!(split.train.len() + split.validation.len() + split.test.len(), 7);
+        }
+        let empty = numbered(0).split(0.2, 0.2, 1);
+        assert!(empty.train.is_empty() && empty.validation.is_empty() && empty.test.is_empty());
+        // Unequal lengths made by hand are cut to the shorter.
+        let mut uneven = numbered(5);
+        uneven.targets.truncate(3);
+        assert_eq!(uneven.len(), 3);
+        assert_eq!(uneven.split(0.0, 0.0, 1).train.len(), 3);
+        assert_eq!(uneven.class_counts(), [1, 2]); // targets 0, 1, 2: above 0.5 is class 1
+    }
+
+    #[test]
+    fn subsets_and_batches() {
+        let data = numbered(4);
+        let subset = data.subset(&[3, 1, 3]).unwrap();
+        assert_eq!(subset.inputs.iter().map(|x| x[0]).collect::<Vec<_>>(), [3.0, 1.0, 3.0]);
+        assert!(data.subset(&[4]).is_none());
+        assert_eq!(data.subset(&[]).unwrap().len(), 0);
+        let (xs, ys) = data.batch::<3>(&[2, 0, 1]).unwrap();
+        assert_eq!(xs.as_slice(), &[2.0, 0.0, 1.0]);
+        assert_eq!(ys.as_slice(), &[2.0, 0.0, 1.0]);
+        assert!(data.batch::<3>(&[0, 1]).is_none());
+        assert!(data.batch::<3>(&[0, 1, 2, 3]).is_none());
+        assert!(data.batch::<2>(&[0, 9]).is_none());
+        assert!(data.batch::<0>(&[]).is_some());
+        assert_eq!(data.get(3).map(|(x, _)| x[0]), Some(3.0));
+        assert!(data.get(4).is_none());
+    }
+
+    #[test]
+    fn standardizer_edge_cases() {
+        let empty = Standardizer::<f32, 2>::fit_inputs(&[]);
+        assert_eq!(empty.mean, SVector::<f32, 2>::zeros());
+        assert_eq!(empty.std, SVector::<f32, 2>::repeat(1.0));
+        // A constant column must not divide by 0.
+        let xs = [SVector::<f32, 2>::new(1.0, 0.0); 2];
+        let s = Standardizer::fit_inputs(&xs);
+        assert_eq!(s.std, SVector::<f32, 2>::repeat(1.0));
+        assert_eq!(s.transform(&SVector::<f32, 2>::new(3.0, 2.0)).as_slice(), &[2.0, 2.0]);
+        let tiny = [1e-50, -1e-50].map(SVector::<f64, 1>::new);
+        assert_eq!(Standardizer::fit_inputs(&tiny).std[0], 1e-50);
+        // Two neighbouring f32 values: half the smallest subnormal rounds to 0 in f32.
+        let tiny32 = [0.0, f32::from_bits(1)].map(SVector::<f32, 1>::new);
+        assert_eq!(Standardizer::fit_inputs(&tiny32).std[0], 1.0);
+        // Population standard deviation: 1, 2, 3, 4 has mean 2.5 and std sqrt(1.25).
+        let xs: Vec<_> = [1.0, 2.0, 3.0, 4.0].map(SVector::<f64, 1>::new).to_vec();
+        let s = Standardizer::fit_inputs(&xs);
+        assert_eq!((s.mean[0], s.std[0]), (2.5, 1.25_f64.sqrt()));
+        // Large offsets keep their precision (two passes, not E[x^2] - E[x]^2).
+        let xs: Vec<_> = [1e9 + 1.0, 1e9 + 3.0].map(SVector::<f64, 1>::new).to_vec();
+        assert_eq!(Standardizer::fit_inputs(&xs).std[0], 1.0);
+    }
+
+    #[test]
+    fn reads_the_format() {
+        let text = "\u{feff}1, 2 ,0\r\n\n\"3\",4,1\r\n  \n5\t,6,1";
+        let data = Csv::from_text(text).classes::<f32, 2, 2>().unwrap();
+        assert_eq!(data.inputs, [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]].map(SVector::from));
+        assert_eq!(data.class_counts(), [1, 2]);
+        // Lines are counted in the file, blank ones included.
+        let message = class_error::<2, 2>("1,2,0\n\n\r\n3,x,1\n");
+        assert_eq!(message, r#"<input>:4:2: expected a number, found "x""#);
+        // ... after \r\n, lines of spaces, lone \r, and a quoted field over two lines.
+        let message = class_error::<2, 2>("1,2,0\r\n\r\n   \r\n\"3\n\",4,1\r\r5,y,1\r\n");
+        assert_eq!(message, r#"<input>:7:2: expected a number, found "y""#);
+        // A header is skipped whatever it holds, and counts as a line.
+        let data = Csv::from_text("a;b\n1;0\n").header(true).delimiter(b';');
+        assert_eq!(data.classes::<f64, 1, 2>().unwrap().targets[0].as_slice(), &[1.0, 0.0]);
+        let message = Csv::from_text("a,b\n1,x\n").header(true).classes::<f64, 1, 2>();
+        assert_eq!(
+            message.unwrap_err().to_string(),
+            r#"<input>:2:2: expected a class index 0 or 1, found "x""#
+        );
+        // Classes written as whole numbers in any notation.
+        let data = Csv::from_text("0,2.0\n0,1e0\n0,-0\n").classes::<f64, 1, 3>().unwrap();
+        assert_eq!(data.class_counts(), [1, 1, 1]);
+        // Width 1: the 0/1 class is the target value.
+        let data = Csv::from_text("0,1\n0,0\n").classes::<f64, 1, 1>().unwrap();
+        assert_eq!(data.targets, [1.0, 0.0].map(SVector::<f64, 1>::new));
+        // f32 reads the decimal directly, not rounded twice through f64.
+        let data = Csv::from_text("16777217.000000001,0\n").values::<f32, 1, 1>().unwrap();
+        assert_eq!(data.inputs[0][0], 16777218.0);
+    }
+
+    #[test]
+    fn errors_point_at_the_field() {
+        let cases = [
+            ("1,2,0\n3,4\n", "<input>:2: expected 3 fields (2 inputs and 1 class), found 2"),
+            ("1,2,0\n3,4,1,5\n", "<input>:2: expected 3 fields (2 inputs and 1 class), found 4"),
+            ("1,2,0\n3,,1\n", "<input>:2:2: expected a number, found an empty field"),
+            ("1,2,0\n3,NaN,1\n", r#"<input>:2:2: expected a finite number, found "NaN""#),
+            ("1,2,0\n-inf,2,1\n", r#"<input>:2:1: expected a finite number, found "-inf""#),
+            ("1,2,0\n1,2,3\n", r#"<input>:2:3: expected a class index from 0 to 2, found "3""#),
+            ("1,2,0\n1,2,1.5\n", r#"<input>:2:3: expected a class index from 0 to 2, found "1.5""#),
+            ("1,2,0\n1,2,-1\n", r#"<input>:2:3: expected a class index from 0 to 2, found "-1""#),
+            (
+                "1,2,0\n1,2,\n",
+                "<input>:2:3: expected a class index from 0 to 2, found an empty field",
+            ),
+        ];
+        for (text, message) in cases {
+            assert_eq!(class_error::<2, 3>(text), message, "reading {text:?}");
+        }
+        let long = "x".repeat(50);
+        assert_eq!(
+            class_error::<1, 2>(&format!("0,0\n{long},1\n")),
+            format!("<input>:2:1: expected a number, found \"{}\"...", "x".repeat(40))
+        );
+        let not_utf8 = Csv::from_text(String::from_utf8_lossy(b"0,0\n")).classes::<f64, 1, 2>();
+        assert!(not_utf8.is_ok());
+        assert_eq!(
+            class_error::<1, 2>("0,0\n\"a\"\"b\",1\n"),
+            r#"<input>:2:1: expected a number, found "a\"b""#
+        );
+    }
+
+    #[test]
+    fn first_line_errors_suggest_a_header() {
+        let hint = "; if the first line is a header, skip it with `.header(true)`";
+        assert_eq!(
+            class_error::<2, 3>("x,y,class\n1,2,0\n"),
+            format!(r#"<input>:1:1: expected a number, found "x"{hint}"#)
+        );
+        assert_eq!(
+            class_error::<2, 3>("3,2,a,b\n1,2,0\n"),
+            format!("<input>:1: expected 3 fields (2 inputs and 1 class), found 4{hint}")
+        );
+        assert_eq!(
+            class_error::<2, 3>("1,2,name\n"),
+            format!(r#"<input>:1:3: expected a class index from 0 to 2, found "name"{hint}"#)
+        );
+        // A number out of range is not what a header looks like.
+        assert_eq!(
+            class_error::<2, 3>("1,2,7\n"),
+            r#"<input>:1:3: expected a class index from 0 to 2, found "7""#
+        );
+        assert_eq!(
+            class_error::<2, 3>("1,inf,0\n"),
+            r#"<input>:1:2: expected a finite number, found "inf""#
+        );
+    }
+
+    #[test]
+    fn values_errors() {
+        let read = |text: &str| Csv::from_text(text).values::<f32, 1, 2>().unwrap_err().to_string();
+        assert_eq!(
+            read("1,2,3\n1,2\n"),
+            "<input>:2: expected 3 fields (1 input and 2 targets), found 2"
+        );
+        assert_eq!(
+            read("1,2,3\n1,2,1e39\n"),
+            r#"<input>:2:3: expected a number within the range of f32, found "1e39""#
+        );
+        assert!(Csv::from_text("1,2,1e39\n").values::<f64, 1, 2>().is_ok());
+        let one = Csv::from_text("1\n1,2\n").values::<f64, 0, 1>().unwrap_err();
+        assert_eq!(one.to_string(), "<input>:2: expected 1 field (0 inputs and 1 target), found 2");
+    }
+
+    #[test]
+    fn files_without_samples_and_zero_classes() {
+        for text in ["", "\n\n", "\r\n"] {
+            assert_eq!(
+                class_error::<1, 2>(text),
+                "<input>: expected at least one sample, found none"
+            );
+        }
+        let header_only = Csv::from_text("a,b\n").header(true).classes::<f64, 1, 2>();
+        assert_eq!(
+            header_only.unwrap_err().to_string(),
+            "<input>: expected at least one sample, found none"
+        );
+        let zero = Csv::from_text("1,0\n").classes::<f64, 1, 0>().unwrap_err();
+        assert!(matches!(zero, DataError::NoClasses));
+        assert_eq!(
+            zero.to_string(),
+            "cannot one-hot encode classes into targets of width 0; \
+             use a width of 1 for a 0/1 class, or one per class"
+        );
+        assert!(zero.source().is_none());
+    }
+
+    #[test]
+    fn non_utf8_fields() {
+        let text = b"0,0\n\xff\xfe,1\n";
+        let data = Csv { source: Source::Text(String::new()), header: false, delimiter: b',' };
+        let error = data.parse::<f64, 1, 2>(TEXT_NAME, text, Target::Class).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "<input>:2:1: expected a number, found bytes that are not UTF-8"
+        );
     }
 }

@@ -284,3 +284,93 @@ impl<const O: usize> fmt::Display for ConfusionMatrix<O> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v1(x: f64) -> SVector<f64, 1> {
+        SVector::<f64, 1>::new(x)
+    }
+
+    fn v3(x: [f64; 3]) -> SVector<f64, 3> {
+        SVector::from(x)
+    }
+
+    #[test]
+    fn classes_of_vectors() {
+        assert_eq!(class_of(&v3([0.1, 0.5, 0.5])), Some(1)); // the first of equal largest
+        assert_eq!(class_of(&v3([-1.0, -3.0, -2.0])), Some(0));
+        assert_eq!(class_of(&v3([0.0, f64::INFINITY, 1.0])), Some(1));
+        assert_eq!(class_of(&v3([0.0, 1.0, f64::NAN])), None);
+        assert_eq!(class_of(&v1(0.0)), Some(0));
+        assert_eq!(class_of(&v1(1.0)), Some(1));
+        assert_eq!(class_of(&v1(0.5)), Some(0));
+        assert_eq!(class_of(&v1(0.5000001)), Some(1));
+        assert_eq!(class_of(&v1(f64::NAN)), None);
+        assert_eq!(class_of(&SVector::<f32, 0>::zeros()), None);
+    }
+
+    #[test]
+    fn accuracy_of_mismatched_and_nan_predictions() {
+        let targets = [v3([1.0, 0.0, 0.0]), v3([0.0, 0.0, 1.0]), v3([0.0, 1.0, 0.0])];
+        let predictions = [v3([0.5, 0.3, 0.2]), v3([0.1, 0.1, 0.8]), v3([0.9, 0.0, 0.1])];
+        assert_eq!(accuracy(&predictions, &targets), 2.0 / 3.0);
+        // Up to the shorter slice.
+        assert_eq!(accuracy(&predictions[..2], &targets), 1.0);
+        assert_eq!(accuracy(&predictions, &targets[..1]), 1.0);
+        assert!(accuracy(&predictions[..0], &targets).is_nan());
+        // A NaN output is wrong, even where the target is class 0.
+        let nan = [v3([f64::NAN; 3]), v3([0.1, 0.1, 0.8])];
+        assert_eq!(accuracy(&nan, &targets[..2]), 0.5);
+        let matrix = ConfusionMatrix::from_predictions(&nan, &targets[..2]);
+        assert_eq!((matrix.samples(), matrix.unclassified()), (2, 1));
+        assert_eq!(matrix.accuracy(), 0.5);
+        assert!(matrix
+            .to_string()
+            .ends_with("\n1 sample without a class (NaN) is not in the table"));
+    }
+
+    #[test]
+    fn matrix_edges() {
+        assert_eq!(ConfusionMatrix::<1>::CLASSES, 2);
+        assert_eq!(ConfusionMatrix::<2>::CLASSES, 2);
+        assert_eq!(ConfusionMatrix::<10>::CLASSES, 10);
+        assert_eq!(ConfusionMatrix::<0>::CLASSES, 0);
+        let mut m = ConfusionMatrix::<1>::default();
+        assert!(m.record(1, 0));
+        assert!(!m.record(2, 0));
+        assert!(!m.record(0, usize::MAX));
+        assert_eq!((m.count(1, 0), m.count(2, 2), m.samples()), (1, 0, 1));
+        assert!(m.precision().is_nan()); // nothing predicted positive
+        assert_eq!(m.recall(), 0.0);
+        assert_eq!(m.f1(), 0.0);
+        assert!(m.class_recall(0).is_nan()); // no sample of class 0
+        assert_eq!(m.class_f1(0), 0.0); // but one predicted as 0, wrongly
+        assert!(m.class_f1(7).is_nan());
+        assert!(m.class_precision(5).is_nan());
+        let empty = ConfusionMatrix::<3>::new();
+        assert!(empty.accuracy().is_nan() && empty.precision().is_nan());
+        let none = ConfusionMatrix::<0>::new();
+        assert!(none.accuracy().is_nan());
+        assert_eq!(none.to_string(), "        predicted\nactual");
+    }
+
+    #[test]
+    fn display_widens_for_large_counts_and_many_classes() {
+        let mut m = ConfusionMatrix::<11>::new();
+        for _ in 0..1234 {
+            m.record(10, 3);
+        }
+        let text = m.to_string();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 13);
+        assert_eq!(
+            lines[1],
+            format!("actual{}", (0..11).map(|c| format!("  {c:>4}")).collect::<String>())
+        );
+        assert!(lines[12].starts_with("    10     0     0     0  1234"));
+        // Every row is as wide as the header.
+        assert!(lines[1..].iter().all(|l| l.len() == lines[1].len()));
+    }
+}
