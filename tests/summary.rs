@@ -75,7 +75,10 @@ fn every_kind_of_line_is_described() {
     // out: 2*6*3 + 3 + 3*3 for softmax.
     assert_eq!(flops, [32, 40, 4, 0, 94, 2, 0, 48]);
     assert_eq!(<Graph<f64> as Network<f64>>::FLOPS, flops.iter().sum::<usize>());
-    assert_eq!(<Graph<f64> as Network<f64>>::PARAMS, layers.iter().map(|l| l.params).sum::<usize>());
+    assert_eq!(
+        <Graph<f64> as Network<f64>>::PARAMS,
+        layers.iter().map(|l| l.params).sum::<usize>()
+    );
 }
 
 #[test]

@@ -18,6 +18,7 @@ mod network;
 pub mod optim;
 mod scalar;
 pub mod summary;
+pub mod train;
 
 pub use data::{Csv, DataError, Dataset, Split, Standardizer};
 pub use gradcheck::{gradcheck, gradcheck_with, GradCheck, GradCheckConfig};
@@ -29,6 +30,7 @@ pub use network::{axpy, norm_squared, Model, Network, Param, ParamKind, ParamMut
 pub use optim::{clip_grad_norm, Adam, AdamW, Momentum, Optimizer, RmsProp, Schedule, Sgd};
 pub use scalar::Float;
 pub use summary::{LayerInfo, Summary};
+pub use train::{TrainError, Trainer};
 
 /// Re-exported: every network's parameters and inputs are nalgebra matrices.
 pub use nalgebra;
