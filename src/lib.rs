@@ -150,6 +150,77 @@
 //!
 //! `T` is `f32` (the default) or `f64`; any other type is a compile error naming the two.
 //!
+//! # Training
+//!
+//! Everything around the generated calls is written once in the runtime, against the
+//! [`Network`] and [`Model`] traits:
+//!
+//! - [`optim`]: [`Sgd`], [`Momentum`] (with Nesterov), [`Adam`], [`AdamW`], [`RmsProp`], each
+//!   holding its state as values of the network's own type; learning-rate [`Schedule`]s and
+//!   [`clip_grad_norm`];
+//! - [`data`]: CSV files into fixed-width [`Dataset`]s ([`Csv`]), splits by seed, a
+//!   [`Standardizer`] fitted on the training part; [`metrics`]: accuracy, confusion matrices,
+//!   precision and recall;
+//! - [`train`]: a [`Trainer`] of const-size mini-batches with validation, early stopping and
+//!   a progress bar, returning the history of the run;
+//! - [`io`]: weights to and from safetensors files with PyTorch's names and layouts (and JSON
+//!   with the `serde` feature);
+//! - [`Network::summary`]: a table of the layers, like Keras's.
+//!
+//!
+//! ```
+//! use nn::prelude::*;
+//! use nn::data::Dataset;
+//! use nn::train::Trainer;
+//!
+//! network! {
+//!     struct Xor {
+//!         input: 2,
+//!         hidden: dense(8) -> tanh,
+//!         output: dense(1) -> sigmoid,
+//!         loss: binary_cross_entropy,
+//!     }
+//! }
+//!
+//! let x = |a: f32, b: f32| SVector::from([a, b]);
+//! let y = |c: f32| SVector::from([c]);
+//! let data = Dataset::new(
+//!     vec![x(0.0, 0.0), x(0.0, 1.0), x(1.0, 0.0), x(1.0, 1.0)],
+//!     vec![y(0.0), y(1.0), y(1.0), y(0.0)],
+//! )
+//! .unwrap();
+//!
+//! let mut net = Xor::<f32>::seeded(1);
+//! let mut sgd = Sgd::new(0.5);
+//! let history = Trainer::<f32, 4>::new(2000)
+//!     .progress(false)
+//!     .fit(&mut net, &mut sgd, &data, Some(&data))
+//!     .unwrap();
+//! let last = history.epochs.last().unwrap();
+//! assert!(last.train_loss < 0.05);
+//! assert_eq!(last.validation_accuracy, Some(1.0));
+//!
+//! // The layers as a table: names, kinds, widths, parameters, FLOPs.
+//! assert!(Xor::<f32>::summary_table().to_string().contains("hidden"));
+//!
+//! // Weights move to PyTorch and back as safetensors.
+//! let bytes = nn::io::to_safetensors_bytes(&net);
+//! let mut copy = Xor::<f32>::zeros();
+//! nn::io::from_safetensors_bytes(&mut copy, &bytes).unwrap();
+//! assert_eq!(copy, net);
+//! ```
+//!
+//! To load a CSV file, split it and standardise it:
+//!
+//! ```no_run
+//! use nn::data::Csv;
+//!
+//! let iris = Csv::new("data/iris.csv").header(true).classes::<f32, 4, 3>()?;
+//! let mut split = iris.split_stratified(0.2, 0.2, 1);
+//! split.standardize(); // statistics of the training part only
+//! # Ok::<(), nn::data::DataError>(())
+//! ```
+//!
 //! # Memory
 //!
 //! A network keeps its parameters inline while they total at most 8192 scalars (64 KiB in
@@ -169,9 +240,13 @@
 pub use nn_macros::network;
 pub use nn_runtime::*;
 
-/// The names most programs need: the macro, the matrix types, the trait and the optimizer.
+/// The names most programs need: the macro, the matrix types, the traits, the optimizers and
+/// the trainer.
 pub mod prelude {
+    pub use crate::data::Dataset;
     pub use crate::network;
+    pub use crate::train::Trainer;
+    pub use crate::Model;
     pub use crate::{clip_grad_norm, Adam, AdamW, Momentum, Optimizer, RmsProp, Schedule};
     pub use crate::{gradcheck, Float, Network, Sgd};
     pub use nalgebra::{SMatrix, SVector};

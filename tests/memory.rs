@@ -15,7 +15,7 @@ use std::mem::size_of;
 
 use nn::nalgebra::{SMatrix, SVector};
 use nn::rand::SeedableRng;
-use nn::{Float, Network, Sgd};
+use nn::{Adam, Float, Network, Optimizer, Sgd};
 use rand_chacha::ChaCha8Rng;
 
 /// Counts the allocations (and reallocations) made by the current thread.
@@ -160,6 +160,13 @@ macro_rules! check_inline_network {
         assert_no_allocation!(format!("{what}: loss_and_grad_batch::<16> + Sgd::step"), {
             let (loss, grad) = net.loss_and_grad_batch::<16>(&xs, &ys);
             sgd.step(&mut net, &grad);
+            loss
+        });
+        // Optimizer state is made once, beside the network; a step allocates nothing.
+        let mut adam = Adam::new(<$t as Float>::lit(1e-3));
+        assert_no_allocation!(format!("{what}: loss_and_grad + Adam::step"), {
+            let (loss, grad) = net.loss_and_grad(&x, &y);
+            Optimizer::step(&mut adam, &mut net, &grad);
             loss
         });
         assert_no_allocation!(format!("{what}::loss_and_grad_input"), {
