@@ -645,6 +645,17 @@ fn network_impl(net: &Network) -> TokenStream {
     let visit_mut = tensors.iter().map(|(path, name, kind, shape)| {
         quote!(f(::nn::ParamMut { name: #name, kind: ::nn::ParamKind::#kind, shape: #shape, values: self.#path.as_mut_slice() });)
     });
+    let zip_state_mut = tensors.iter().map(|(path, name, kind, shape)| {
+        quote!(f(
+            ::nn::ParamMut { name: #name, kind: ::nn::ParamKind::#kind, shape: #shape, values: self.#path.as_mut_slice() },
+            grad.#path.as_slice(),
+            a.#path.as_mut_slice(),
+            match b.as_deref_mut() {
+                ::core::option::Option::Some(b) => b.#path.as_mut_slice(),
+                ::core::option::Option::None => &mut [],
+            },
+        );)
+    });
     let zip_mut = tensors.iter().map(|(path, name, kind, shape)| {
         quote!(f(
             ::nn::ParamMut { name: #name, kind: ::nn::ParamKind::#kind, shape: #shape, values: self.#path.as_mut_slice() },
@@ -674,6 +685,16 @@ fn network_impl(net: &Network) -> TokenStream {
 
             fn zip_mut(&mut self, other: &Self, f: &mut dyn FnMut(::nn::ParamMut<'_, T>, &[T])) {
                 #(#zip_mut)*
+            }
+
+            fn zip_state_mut(
+                &mut self,
+                grad: &Self,
+                a: &mut Self,
+                mut b: ::core::option::Option<&mut Self>,
+                f: &mut dyn FnMut(::nn::ParamMut<'_, T>, &[T], &mut [T], &mut [T]),
+            ) {
+                #(#zip_state_mut)*
             }
         }
 

@@ -86,6 +86,18 @@ pub trait Network<T: Float>: Clone {
     /// `other` (a gradient, a moment estimate, another network).
     fn zip_mut(&mut self, other: &Self, f: &mut dyn FnMut(ParamMut<'_, T>, &[T]));
 
+    /// Calls `f` on every parameter tensor of `self`, mutably, beside the same tensor of
+    /// `grad` and of one or two state networks (an optimizer's moment estimates), mutably;
+    /// without `b`, `f` gets an empty slice in its place. One pass over the tensors, so that
+    /// an optimizer's step costs a call per tensor.
+    fn zip_state_mut(
+        &mut self,
+        grad: &Self,
+        a: &mut Self,
+        b: Option<&mut Self>,
+        f: &mut dyn FnMut(ParamMut<'_, T>, &[T], &mut [T], &mut [T]),
+    );
+
     /// The network's layers as a table like Keras's `model.summary()`: each line's kind,
     /// inputs, output width, parameters and activation, with totals. Its `Display` prints it.
     fn summary_table() -> Summary

@@ -30,11 +30,8 @@
 //! step allocates. The constructor takes only the hyperparameters; `N` is inferred
 //! from the first call to [`Optimizer::step`], or named: `Adam::<f32, Net>::new(1e-3)`.
 //!
-//! A step walks the network, its gradient and the state tensor by tensor. Reaching the same
-//! tensor of a state network is a walk over its tensors (not its scalars), so a step costs a
-//! closure call per pair of tensors besides the arithmetic on the scalars: for Adam on a
-//! network of ten layers (twenty tensors), 800 calls that compare two integers, little beside
-//! the thousands of scalars it updates.
+//! A step walks the network, its gradient and the state together, tensor by tensor, in one
+//! pass of [`Network::zip_state_mut`]: a call per tensor besides the arithmetic on the scalars.
 //!
 //! # Schedules and clipping
 //!
@@ -89,20 +86,6 @@ fn decay_for<T: Float>(kind: ParamKind, weight_decay: T) -> T {
     }
 }
 
-/// Calls `f` on the tensor number `index` (in visiting order) of `net`, mutably.
-fn with_tensor<T: Float, N: Network<T>>(net: &mut N, index: usize, f: impl FnOnce(&mut [T])) {
-    let mut f = Some(f);
-    let mut i = 0;
-    net.visit_mut(&mut |p| {
-        if i == index {
-            if let Some(f) = f.take() {
-                f(p.values);
-            }
-        }
-        i += 1;
-    });
-}
-
 /// Calls `f(kind, w, g, s)` on every tensor `w` of `net` (mutably) beside the same tensor `g`
 /// of `grad` and `s` of `state` (mutably).
 fn walk1<T: Float, N: Network<T>>(
@@ -111,11 +94,7 @@ fn walk1<T: Float, N: Network<T>>(
     state: &mut N,
     mut f: impl FnMut(ParamKind, &mut [T], &[T], &mut [T]),
 ) {
-    let mut index = 0;
-    net.zip_mut(grad, &mut |p, g| {
-        with_tensor(state, index, |s| f(p.kind, p.values, g, s));
-        index += 1;
-    });
+    net.zip_state_mut(grad, state, None, &mut |p, g, s, _| f(p.kind, p.values, g, s));
 }
 
 /// Calls `f(kind, w, g, a, b)` on every tensor `w` of `net` (mutably) beside the same tensor
@@ -126,11 +105,7 @@ fn walk2<T: Float, N: Network<T>>(
     (a, b): (&mut N, &mut N),
     mut f: impl FnMut(ParamKind, &mut [T], &[T], &mut [T], &mut [T]),
 ) {
-    let mut index = 0;
-    net.zip_mut(grad, &mut |p, g| {
-        with_tensor(a, index, |a| with_tensor(b, index, |b| f(p.kind, p.values, g, a, b)));
-        index += 1;
-    });
+    net.zip_state_mut(grad, a, Some(b), &mut |p, g, a, b| f(p.kind, p.values, g, a, b));
 }
 
 /// Plain stochastic gradient descent with optional weight decay.
