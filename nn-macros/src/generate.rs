@@ -692,7 +692,7 @@ fn network_impl(net: &Network) -> TokenStream {
                 grad: &Self,
                 a: &mut Self,
                 mut b: ::core::option::Option<&mut Self>,
-                f: &mut dyn FnMut(::nn::ParamMut<'_, T>, &[T], &mut [T], &mut [T]),
+                f: &mut ::nn::StateVisitor<'_, T>,
             ) {
                 #(#zip_state_mut)*
             }

@@ -26,7 +26,7 @@ pub use init::Init;
 pub use io::WeightsError;
 pub use layer::{zeroed_box, BoxedDense, Dense};
 pub use metrics::ConfusionMatrix;
-pub use network::{axpy, norm_squared, Model, Network, Param, ParamKind, ParamMut};
+pub use network::{axpy, norm_squared, Model, Network, Param, ParamKind, ParamMut, StateVisitor};
 pub use optim::{clip_grad_norm, Adam, AdamW, Momentum, Optimizer, RmsProp, Schedule, Sgd};
 pub use scalar::Float;
 pub use summary::{LayerInfo, Summary};
