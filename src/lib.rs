@@ -226,8 +226,16 @@
 //! A network keeps its parameters inline while they total at most 8192 scalars (64 KiB in
 //! `f64`); beyond that its largest layers become [`BoxedDense`], whose matrices are allocated
 //! zeroed directly on the heap, so nothing larger than 64 KiB is built on the stack. A
-//! training step of an inline network allocates nothing on the heap: single samples and
-//! batches run through the same per-sample code, accumulating the gradient in place.
+//! training step of an inline network allocates nothing on the heap.
+//!
+//! Batches of two or more samples through a network with a layer at least 8 units wide in
+//! both dimensions take a batched path: every layer's product with the whole batch is one
+//! blocked matrix product ([`kernels`]), its intermediates in a scratch buffer of the thread.
+//! A thread's first batched call allocates that buffer (and a call with a larger batch grows
+//! it); after that, the only allocations are the packing buffers `matrixmultiply` makes for
+//! each blocked product (at most three products per layer and step). Other batches run the
+//! per-sample code one column at a time, accumulating the gradient in place, and allocate
+//! nothing.
 //!
 //! # Compile errors
 //!

@@ -16,6 +16,8 @@ use syn::Ident;
 
 use crate::ir::{Activation, Combine, LossKind, Network, Node, Source, ACTIVATIONS};
 
+mod batch;
+
 /// Everything the network expands to: its struct, a private trace struct holding the forward
 /// pass's intermediates, the inherent API, the `nn::Network` impl and a warning per node
 /// that nothing reads.
@@ -168,6 +170,26 @@ fn api(net: &Network) -> TokenStream {
         fields
     });
     let rng = if net.has_dropout() { quote!(mut rng) } else { quote!(_rng) };
+    // Batches of two or more go through the blocked kernels when some layer is wide enough.
+    let (batched_forward, batched_backprop, batched_methods) = if batch::worthwhile(net) {
+        (
+            quote! {
+                if B > 1 {
+                    return self.__forward_batch_batched(xs);
+                }
+            },
+            quote! {
+                if B > 1 {
+                    total = self.__backprop_batched(xs, targets, &mut grad, scale, rng);
+                    self.__penalty_grad(&mut grad);
+                    return (total * scale + self.__penalty(), grad);
+                }
+            },
+            batch::methods(net),
+        )
+    } else {
+        (quote!(), quote!(), quote!())
+    };
     let no_rng = quote!(::core::option::Option::None::<&mut ::nn::__private::ChaCha8Rng>);
     let r = quote!(R: ::nn::rand::Rng + ?Sized);
     let dropout_doc = if net.has_dropout() {
@@ -219,6 +241,7 @@ fn api(net: &Network) -> TokenStream {
             /// The outputs for `B` samples, one per column.
             #[doc = #dropout_doc]
             pub fn forward_batch<const B: usize>(&self, xs: &#xs) -> #ys {
+                #batched_forward
                 let mut ys = <#ys>::zeros();
                 for j in 0..B {
                     let x: #x = xs.fixed_columns::<1>(j).into_owned();
@@ -302,6 +325,7 @@ fn api(net: &Network) -> TokenStream {
                 let mut grad = <Self as ::nn::Network<T>>::zeros();
                 let scale = T::one() / <T as ::nn::Float>::lit(B as f64);
                 let mut total = T::zero();
+                #batched_backprop
                 for j in 0..B {
                     let x: #x = xs.fixed_columns::<1>(j).into_owned();
                     let target: #y = targets.fixed_columns::<1>(j).into_owned();
@@ -335,6 +359,8 @@ fn api(net: &Network) -> TokenStream {
             }
 
             #penalty_grad
+
+            #batched_methods
         }
     }
 }

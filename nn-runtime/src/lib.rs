@@ -11,6 +11,7 @@ pub mod dropout;
 pub mod gradcheck;
 mod init;
 pub mod io;
+pub mod kernels;
 mod layer;
 pub mod loss;
 pub mod metrics;

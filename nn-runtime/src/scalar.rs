@@ -31,7 +31,36 @@ pub trait Float: RealField + Copy + Default + bytemuck::Pod + Send + Sync + seal
 
     /// The error function, `erf(x) = 2/sqrt(pi) * integral from 0 to x of exp(-t^2) dt`.
     fn erf(self) -> Self;
+
+    /// Calls `f` with this thread's scratch buffer of at least `len` scalars (contents
+    /// unspecified), kept between calls so that batched passes allocate only when a thread
+    /// first needs more. A call made from inside `f` gets a buffer of its own.
+    #[doc(hidden)]
+    fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [Self]) -> R) -> R;
 }
+
+/// A scratch buffer per thread and scalar type (see [`Float::with_scratch`]).
+macro_rules! scratch {
+    ($cell:ident, $name:ident, $t:ty) => {
+        thread_local! {
+            static $cell: std::cell::Cell<Vec<$t>> = const { std::cell::Cell::new(Vec::new()) };
+        }
+
+        fn $name<R>(len: usize, f: impl FnOnce(&mut [$t]) -> R) -> R {
+            // Taken out of the cell while in use: a nested call finds it empty.
+            let mut buffer = $cell.take();
+            if buffer.len() < len {
+                buffer.resize(len, 0.0);
+            }
+            let result = f(&mut buffer[..len]);
+            $cell.set(buffer);
+            result
+        }
+    };
+}
+
+scratch!(SCRATCH_F32, scratch_f32, f32);
+scratch!(SCRATCH_F64, scratch_f64, f64);
 
 impl Float for f32 {
     const NAME: &'static str = "f32";
@@ -49,6 +78,10 @@ impl Float for f32 {
     #[inline]
     fn erf(self) -> Self {
         libm::erff(self)
+    }
+
+    fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [Self]) -> R) -> R {
+        scratch_f32(len, f)
     }
 }
 
@@ -68,5 +101,9 @@ impl Float for f64 {
     #[inline]
     fn erf(self) -> Self {
         libm::erf(self)
+    }
+
+    fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [Self]) -> R) -> R {
+        scratch_f64(len, f)
     }
 }

@@ -1,0 +1,392 @@
+//! The batched passes' kernels: what generated code calls on a batch of `n` samples, each
+//! quantity a column-major `rows x n` slice (one column per sample).
+//!
+//! Products of a layer's weights with a whole batch go through nalgebra's `gemm` on dynamic
+//! views of the static storage, which hands them to the blocked kernels of the
+//! `matrixmultiply` crate (when every dimension exceeds 5; smaller products take nalgebra's
+//! own loops). The bias and the activation are applied in one pass over the product.
+//!
+//! Every function here processes what fits in its slices and never panics on mismatched
+//! lengths: generated code always passes matching ones.
+
+use nalgebra::{DMatrixView, DMatrixViewMut, Dyn};
+
+use crate::activation::{self, Activation, Learnable};
+use crate::Float;
+
+/// A matrix operand: column-major storage of a `rows x cols` matrix, read as is or
+/// transposed.
+#[derive(Clone, Copy)]
+struct Operand<'a, T> {
+    data: &'a [T],
+    rows: usize,
+    cols: usize,
+    transposed: bool,
+}
+
+impl<'a, T: Float> Operand<'a, T> {
+    fn new(data: &'a [T], rows: usize, cols: usize) -> Self {
+        Self { data, rows, cols, transposed: false }
+    }
+
+    fn t(self) -> Self {
+        Self { transposed: true, ..self }
+    }
+
+    /// The shape of the operand as used, and its row and column strides.
+    fn shape(&self) -> (usize, usize, usize, usize) {
+        if self.transposed {
+            (self.cols, self.rows, self.rows, 1)
+        } else {
+            (self.rows, self.cols, 1, self.rows)
+        }
+    }
+
+    fn view(&self) -> Option<DMatrixView<'a, T, Dyn, Dyn>> {
+        let (r, c, rs, cs) = self.shape();
+        let data = self.data.get(..self.rows.checked_mul(self.cols)?)?;
+        Some(DMatrixView::from_slice_with_strides_generic(data, Dyn(r), Dyn(c), Dyn(rs), Dyn(cs)))
+    }
+}
+
+/// `c = alpha a b + beta c` with `c` a column-major `m x n` matrix. Products whose every
+/// dimension exceeds 5 go to nalgebra's `gemm`, which hands them to `matrixmultiply`'s blocked
+/// kernels; smaller ones are plain loops. Does nothing if a slice is too short.
+fn gemm<T: Float>(alpha: T, a: Operand<'_, T>, b: Operand<'_, T>, beta: T, c: &mut [T]) {
+    let (m, k, ars, acs) = a.shape();
+    let (k2, n, brs, bcs) = b.shape();
+    let Some(len) = m.checked_mul(n) else { return };
+    let (Some(a_view), Some(b_view), Some(c)) = (a.view(), b.view(), c.get_mut(..len)) else {
+        return;
+    };
+    if k != k2 {
+        return;
+    }
+    if m > 5 && n > 5 && k > 5 {
+        let mut c = DMatrixViewMut::from_slice(c, m, n);
+        c.gemm(alpha, &a_view, &b_view, beta);
+        return;
+    }
+    for j in 0..n {
+        for i in 0..m {
+            let mut sum = T::zero();
+            for p in 0..k {
+                sum += a.data[i * ars + p * acs] * b.data[p * brs + j * bcs];
+            }
+            let c = &mut c[i + j * m];
+            *c = if beta == T::zero() { alpha * sum } else { alpha * sum + beta * *c };
+        }
+    }
+}
+
+/// `z = W x` for a batch: `W` is `rows x cols`, `x` is `cols x n`, `z` is `rows x n`.
+pub fn linear<T: Float>(w: &[T], x: &[T], z: &mut [T], rows: usize, cols: usize, n: usize) {
+    gemm(T::one(), Operand::new(w, rows, cols), Operand::new(x, cols, n), T::zero(), z);
+}
+
+/// Adds the bias `b` (length `rows`) to every column of `z` and sets `a = f(z)`, in one pass.
+pub fn bias_activation<T: Float, A: Activation<T>>(f: A, b: &[T], z: &mut [T], a: &mut [T]) {
+    let rows = b.len().max(1);
+    for (z, a) in z.chunks_exact_mut(rows).zip(a.chunks_exact_mut(rows)) {
+        for ((z, a), &b) in z.iter_mut().zip(a.iter_mut()).zip(b) {
+            *z += b;
+            *a = f.f(*z);
+        }
+    }
+}
+
+/// Adds the bias `b` (length `rows`) to every column of `z`.
+pub fn add_bias<T: Float>(b: &[T], z: &mut [T]) {
+    for z in z.chunks_exact_mut(b.len().max(1)) {
+        for (z, &b) in z.iter_mut().zip(b) {
+            *z += b;
+        }
+    }
+}
+
+/// `a = f(z)`, element by element.
+pub fn activate<T: Float, A: Activation<T>>(f: A, z: &[T], a: &mut [T]) {
+    for (a, &z) in a.iter_mut().zip(z) {
+        *a = f.f(z);
+    }
+}
+
+/// `d = f'(z) d` in place, element by element, given `a = f(z)`.
+pub fn activate_backward<T: Float, A: Activation<T>>(f: A, z: &[T], a: &[T], d: &mut [T]) {
+    for ((d, &z), &a) in d.iter_mut().zip(z).zip(a) {
+        *d *= f.df(z, a);
+    }
+}
+
+/// The rows of a learnable activation's matrix: one parameter per row, or, for a shared
+/// parameter, the whole slice as one column (every element uses `params[0]`).
+fn rows_of<T>(params: &[T], len: usize) -> usize {
+    if params.len() == 1 {
+        len.max(1)
+    } else {
+        params.len().max(1)
+    }
+}
+
+/// A learnable activation over `rows x n`: row `r` uses `params[r]`, or `params[0]` for all
+/// rows when the layer shares one parameter.
+pub fn learnable_forward<T: Float, A: Learnable<T>>(z: &[T], params: &[T], a: &mut [T]) {
+    let rows = rows_of(params, z.len());
+    for (z, a) in z.chunks(rows).zip(a.chunks_mut(rows)) {
+        activation::learnable_forward::<T, A>(z, params, a);
+    }
+}
+
+/// The backward pass of [`learnable_forward`]: overwrites `d_z` with `f'(z) d_a` and adds
+/// `scale` times the parameters' gradient to `d_params`.
+pub fn learnable_backward<T: Float, A: Learnable<T>>(
+    z: &[T],
+    a: &[T],
+    params: &[T],
+    d_a: &[T],
+    d_z: &mut [T],
+    d_params: &mut [T],
+    scale: T,
+) {
+    let rows = rows_of(params, z.len());
+    let columns =
+        z.chunks(rows).zip(a.chunks(rows)).zip(d_a.chunks(rows)).zip(d_z.chunks_mut(rows));
+    for (((z, a), d_a), d_z) in columns {
+        activation::learnable_backward::<T, A>(z, a, params, d_a, d_z, d_params, scale);
+    }
+}
+
+/// Softmax of every column of the `rows x n` matrix `z`.
+pub fn softmax<T: Float>(z: &[T], a: &mut [T], rows: usize) {
+    for (z, a) in z.chunks(rows.max(1)).zip(a.chunks_mut(rows.max(1))) {
+        activation::softmax(z, a);
+    }
+}
+
+/// Softmax's vector-Jacobian product, column by column.
+pub fn softmax_backward<T: Float>(a: &[T], d_a: &[T], d_z: &mut [T], rows: usize) {
+    let rows = rows.max(1);
+    for ((a, d_a), d_z) in a.chunks(rows).zip(d_a.chunks(rows)).zip(d_z.chunks_mut(rows)) {
+        activation::softmax_backward(a, d_a, d_z);
+    }
+}
+
+/// Maxout of every column: `h` is `units * pieces x n`, `out` is `units x n`.
+pub fn maxout<T: Float>(h: &[T], pieces: usize, out: &mut [T], units: usize) {
+    let (rows, units) = (units.saturating_mul(pieces).max(1), units.max(1));
+    for (h, out) in h.chunks(rows).zip(out.chunks_mut(units)) {
+        activation::maxout(h, pieces, out);
+    }
+}
+
+/// Maxout's backward pass, column by column: overwrites `d_h`.
+pub fn maxout_backward<T: Float>(h: &[T], pieces: usize, d_out: &[T], d_h: &mut [T], units: usize) {
+    let (rows, units) = (units.saturating_mul(pieces).max(1), units.max(1));
+    let columns = h.chunks(rows).zip(d_out.chunks(units)).zip(d_h.chunks_mut(rows));
+    for ((h, d_out), d_h) in columns {
+        activation::maxout_backward(h, pieces, d_out, d_h);
+    }
+}
+
+/// `dW += alpha d x^T` and `db += alpha d 1`: the gradient of a layer's parameters from the
+/// error terms `d` (`rows x n`) of a batch whose inputs are `x` (`cols x n`).
+#[allow(clippy::too_many_arguments)]
+pub fn linear_backward_params<T: Float>(
+    d: &[T],
+    x: &[T],
+    dw: &mut [T],
+    db: &mut [T],
+    rows: usize,
+    cols: usize,
+    n: usize,
+    alpha: T,
+) {
+    gemm(alpha, Operand::new(d, rows, n), Operand::new(x, cols, n).t(), T::one(), dw);
+    for d in d.chunks_exact(rows.max(1)) {
+        for (db, &d) in db.iter_mut().zip(d) {
+            *db += alpha * d;
+        }
+    }
+}
+
+/// `dx = W^T d + beta dx`: the gradient with respect to a layer's inputs (`cols x n`),
+/// overwritten (`beta = 0`) or accumulated (`beta = 1`).
+#[allow(clippy::too_many_arguments)]
+pub fn linear_backward_input<T: Float>(
+    w: &[T],
+    d: &[T],
+    dx: &mut [T],
+    rows: usize,
+    cols: usize,
+    n: usize,
+    beta: T,
+) {
+    gemm(T::one(), Operand::new(w, rows, cols).t(), Operand::new(d, rows, n), beta, dx);
+}
+
+/// `dst += src`, element by element.
+pub fn add_assign<T: Float>(dst: &mut [T], src: &[T]) {
+    for (d, &s) in dst.iter_mut().zip(src) {
+        *d += s;
+    }
+}
+
+/// Copies the `src_rows x n` matrix `src` into rows `offset..offset + src_rows` of the
+/// `dst_rows x n` matrix `dst`: one part of a concatenation.
+pub fn copy_rows<T: Float>(
+    src: &[T],
+    src_rows: usize,
+    dst: &mut [T],
+    dst_rows: usize,
+    offset: usize,
+) {
+    let columns = src.chunks(src_rows.max(1)).zip(dst.chunks_mut(dst_rows.max(1)));
+    for (src, dst) in columns {
+        if let Some(dst) = dst.get_mut(offset..offset + src.len()) {
+            dst.copy_from_slice(src);
+        }
+    }
+}
+
+/// Adds rows `offset..offset + dst_rows` of the `src_rows x n` matrix `src` to the
+/// `dst_rows x n` matrix `dst`: the gradient of one part of a concatenation.
+pub fn add_rows<T: Float>(
+    src: &[T],
+    src_rows: usize,
+    offset: usize,
+    dst: &mut [T],
+    dst_rows: usize,
+) {
+    let columns = src.chunks(src_rows.max(1)).zip(dst.chunks_mut(dst_rows.max(1)));
+    for (src, dst) in columns {
+        if let Some(src) = src.get(offset..offset + dst.len()) {
+            add_assign(dst, src);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use nalgebra::{SMatrix, SVector};
+
+    use super::*;
+    use crate::activation::{Prelu, Tanh};
+
+    /// A deterministic matrix with distinct entries.
+    fn pattern<const R: usize, const C: usize>(salt: f64) -> SMatrix<f64, R, C> {
+        SMatrix::from_fn(|i, j| ((i * 7 + j * 13) as f64 * 0.37 + salt).sin())
+    }
+
+    #[test]
+    fn the_batched_affine_map_matches_one_column_at_a_time() {
+        let w: SMatrix<f64, 9, 7> = pattern(0.1);
+        let b: SVector<f64, 9> = pattern(0.2);
+        let x: SMatrix<f64, 7, 6> = pattern(0.3);
+        let mut z = SMatrix::<f64, 9, 6>::zeros();
+        let mut a = SMatrix::<f64, 9, 6>::zeros();
+        linear(w.as_slice(), x.as_slice(), z.as_mut_slice(), 9, 7, 6);
+        bias_activation(Tanh, b.as_slice(), z.as_mut_slice(), a.as_mut_slice());
+        for j in 0..6 {
+            let expected = w * x.column(j) + b;
+            for i in 0..9 {
+                assert!((z[(i, j)] - expected[i]).abs() < 1e-14);
+                assert!((a[(i, j)] - expected[i].tanh()).abs() < 1e-14);
+            }
+        }
+    }
+
+    #[test]
+    fn the_batched_gradients_match_sums_of_outer_products() {
+        let w: SMatrix<f64, 9, 7> = pattern(0.4);
+        let d: SMatrix<f64, 9, 6> = pattern(0.5);
+        let x: SMatrix<f64, 7, 6> = pattern(0.6);
+        let mut dw: SMatrix<f64, 9, 7> = pattern(0.7);
+        let mut db: SVector<f64, 9> = pattern(0.8);
+        let (dw0, db0) = (dw, db);
+        linear_backward_params(
+            d.as_slice(),
+            x.as_slice(),
+            dw.as_mut_slice(),
+            db.as_mut_slice(),
+            9,
+            7,
+            6,
+            0.5,
+        );
+        let expected_dw = dw0 + 0.5 * d * x.transpose();
+        let expected_db = db0 + 0.5 * d.column_sum();
+        assert!((dw - expected_dw).norm() < 1e-13);
+        assert!((db - expected_db).norm() < 1e-13);
+        let mut dx = SMatrix::<f64, 7, 6>::repeat(f64::NAN);
+        linear_backward_input(w.as_slice(), d.as_slice(), dx.as_mut_slice(), 9, 7, 6, 0.0);
+        assert!((dx - w.transpose() * d).norm() < 1e-13);
+    }
+
+    /// Products with a dimension of 5 or less take the plain loops rather than nalgebra's
+    /// `gemm`; both must agree with nalgebra's static products.
+    #[test]
+    fn small_products_take_the_loops_and_agree() {
+        let w: SMatrix<f64, 3, 4> = pattern(0.9);
+        let x: SMatrix<f64, 4, 2> = pattern(1.0);
+        let d: SMatrix<f64, 3, 2> = pattern(1.1);
+        let mut z = SMatrix::<f64, 3, 2>::repeat(f64::NAN);
+        linear(w.as_slice(), x.as_slice(), z.as_mut_slice(), 3, 4, 2);
+        assert!((z - w * x).norm() < 1e-14);
+        let mut dw = SMatrix::<f64, 3, 4>::zeros();
+        let mut db = SVector::<f64, 3>::zeros();
+        linear_backward_params(
+            d.as_slice(),
+            x.as_slice(),
+            dw.as_mut_slice(),
+            db.as_mut_slice(),
+            3,
+            4,
+            2,
+            2.0,
+        );
+        assert!((dw - 2.0 * d * x.transpose()).norm() < 1e-14);
+        let mut dx: SMatrix<f64, 4, 2> = pattern(1.2);
+        let dx0 = dx;
+        linear_backward_input(w.as_slice(), d.as_slice(), dx.as_mut_slice(), 3, 4, 2, 1.0);
+        assert!((dx - (dx0 + w.transpose() * d)).norm() < 1e-14);
+    }
+
+    #[test]
+    fn rows_are_gathered_and_scattered_by_offset() {
+        let a = SMatrix::<f64, 2, 3>::from_fn(|i, j| (10 * j + i) as f64);
+        let b = SMatrix::<f64, 3, 3>::from_fn(|i, j| (100 + 10 * j + i) as f64);
+        let mut c = SMatrix::<f64, 5, 3>::zeros();
+        copy_rows(a.as_slice(), 2, c.as_mut_slice(), 5, 0);
+        copy_rows(b.as_slice(), 3, c.as_mut_slice(), 5, 2);
+        assert_eq!(c.fixed_rows::<2>(0), a);
+        assert_eq!(c.fixed_rows::<3>(2), b);
+        let mut back = SMatrix::<f64, 3, 3>::repeat(1.0);
+        add_rows(c.as_slice(), 5, 2, back.as_mut_slice(), 3);
+        assert_eq!(back, b.add_scalar(1.0));
+    }
+
+    #[test]
+    fn learnable_parameters_go_by_row() {
+        let z = SMatrix::<f64, 2, 2>::new(-1.0, -2.0, -3.0, 4.0);
+        let slopes = [0.1, 0.5];
+        let mut a = SMatrix::<f64, 2, 2>::zeros();
+        learnable_forward::<f64, Prelu<f64>>(z.as_slice(), &slopes, a.as_mut_slice());
+        // Row 0 has slope 0.1, row 1 slope 0.5; column 1 row 1 is positive.
+        assert_eq!(a, SMatrix::<f64, 2, 2>::new(-0.1, -0.2, -1.5, 4.0));
+        let mut d_z = SMatrix::<f64, 2, 2>::zeros();
+        let mut d_slopes = [0.0, 0.0];
+        let ones = SMatrix::<f64, 2, 2>::repeat(1.0);
+        learnable_backward::<f64, Prelu<f64>>(
+            z.as_slice(),
+            a.as_slice(),
+            &slopes,
+            ones.as_slice(),
+            d_z.as_mut_slice(),
+            &mut d_slopes,
+            1.0,
+        );
+        assert_eq!(d_z, SMatrix::<f64, 2, 2>::new(0.1, 0.1, 0.5, 1.0));
+        // d/d slope_r = sum of the negative inputs of row r.
+        assert_eq!(d_slopes, [-1.0 - 2.0, -3.0]);
+    }
+}
