@@ -96,6 +96,9 @@ macro_rules! check {
             }
             let batched = net.loss_and_grad_batch(&xs, &ys);
             assert_close(stringify!($net), batched.clone(), per_sample);
+            // Two halves on two threads (one after the other without `parallel`), summed.
+            let parallel = net.loss_and_grad_batch_parallel(&xs, &ys);
+            assert_close(concat!(stringify!($net), " parallel"), parallel, batched.clone());
             let loss = net.loss_batch(&xs, &ys);
             assert!((loss - batched.0).abs() < 1e-12 * loss.abs(), "{loss} vs {}", batched.0);
             let outputs = net.forward_batch(&xs);

@@ -76,6 +76,11 @@ fn fallback(def: &NetworkDef) -> TokenStream {
             }
 
             /// Stub: the network has errors.
+            #vis fn loss_and_grad_batch_parallel<const B: usize>(&self, _xs: &#xs, _targets: &#ys) -> (T, Self) {
+                ::core::unreachable!()
+            }
+
+            /// Stub: the network has errors.
             #vis fn loss_and_grad_input(&self, _x: &#x, _target: &#y) -> (T, Self, #x) {
                 ::core::unreachable!()
             }

@@ -171,6 +171,31 @@ fn api(net: &Network) -> TokenStream {
     });
     let rng = if net.has_dropout() { quote!(mut rng) } else { quote!(_rng) };
     // Batches of two or more go through the blocked kernels when some layer is wide enough.
+    let i = n(net.inputs);
+    let o = n(net.outputs());
+    let parallel = if batch::worthwhile(net) {
+        quote! {
+            if B < 2 {
+                return self.loss_and_grad_batch(xs, targets);
+            }
+            let scale = T::one() / <T as ::nn::Float>::lit(B as f64);
+            let half = B / 2;
+            let (x0, x1) = xs.as_slice().split_at(#i * half);
+            let (y0, y1) = targets.as_slice().split_at(#o * half);
+            let mut grad = <Self as ::nn::Network<T>>::zeros();
+            let mut other = <Self as ::nn::Network<T>>::zeros();
+            let none = || ::core::option::Option::None::<&mut ::nn::__private::ChaCha8Rng>;
+            let (first, second) = ::nn::kernels::join(
+                || self.__backprop_batched(x0, y0, half, &mut grad, scale, none()),
+                || self.__backprop_batched(x1, y1, B - half, &mut other, scale, none()),
+            );
+            ::nn::axpy(T::one(), &other, &mut grad);
+            self.__penalty_grad(&mut grad);
+            ((first + second) * scale + self.__penalty(), grad)
+        }
+    } else {
+        quote!(self.loss_and_grad_batch(xs, targets))
+    };
     let (batched_forward, batched_backprop, batched_methods) = if batch::worthwhile(net) {
         (
             quote! {
@@ -180,7 +205,7 @@ fn api(net: &Network) -> TokenStream {
             },
             quote! {
                 if B > 1 {
-                    total = self.__backprop_batched(xs, targets, &mut grad, scale, rng);
+                    total = self.__backprop_batched(xs.as_slice(), targets.as_slice(), B, &mut grad, scale, rng);
                     self.__penalty_grad(&mut grad);
                     return (total * scale + self.__penalty(), grad);
                 }
@@ -311,6 +336,15 @@ fn api(net: &Network) -> TokenStream {
             #[doc = #dropout_doc]
             pub fn loss_and_grad_batch<const B: usize>(&self, xs: &#xs, targets: &#ys) -> (T, Self) {
                 self.__backprop_batch(xs, targets, #no_rng)
+            }
+
+            /// [`loss_and_grad_batch`](Self::loss_and_grad_batch) with the batch split in two
+            /// halves computed on two threads (with the `parallel` feature of `nn`; without it
+            /// the halves run one after the other), their gradients then added. For batches
+            /// large enough to pay for a second gradient and its sum; dropout is off.
+            pub fn loss_and_grad_batch_parallel<const B: usize>(&self, xs: &#xs, targets: &#ys) -> (T, Self) {
+                const { ::core::assert!(B > 0, "a batch needs at least one sample") };
+                #parallel
             }
 
             /// The mean risk over `B` samples (one per column) and its gradient in training

@@ -224,6 +224,25 @@ pub fn linear_backward_input<T: Float>(
     gemm(T::one(), Operand::new(w, rows, cols).t(), Operand::new(d, rows, n), beta, dx);
 }
 
+/// Runs `a` and `b`, on two threads of rayon's pool with the `parallel` feature, one after
+/// the other without it; returns both results.
+pub fn join<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
+where
+    A: FnOnce() -> RA + Send,
+    B: FnOnce() -> RB + Send,
+    RA: Send,
+    RB: Send,
+{
+    #[cfg(feature = "parallel")]
+    {
+        rayon::join(a, b)
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        (a(), b())
+    }
+}
+
 /// `dst += src`, element by element.
 pub fn add_assign<T: Float>(dst: &mut [T], src: &[T]) {
     for (d, &s) in dst.iter_mut().zip(src) {

@@ -32,6 +32,11 @@ pub trait Float: RealField + Copy + Default + bytemuck::Pod + Send + Sync + seal
     /// The error function, `erf(x) = 2/sqrt(pi) * integral from 0 to x of exp(-t^2) dt`.
     fn erf(self) -> Self;
 
+    /// `tanh(x)` as the [`Tanh`](crate::activation::Tanh) activation computes it: libm's in
+    /// `f64`; in `f32` a rational approximation without branches, which compilers vectorise
+    /// (see [`activation::tanh_f32`](crate::activation::tanh_f32) for its error).
+    fn tanh_activation(self) -> Self;
+
     /// Calls `f` with this thread's scratch buffer of at least `len` scalars (contents
     /// unspecified), kept between calls so that batched passes allocate only when a thread
     /// first needs more. A call made from inside `f` gets a buffer of its own.
@@ -83,6 +88,11 @@ impl Float for f32 {
     fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [Self]) -> R) -> R {
         scratch_f32(len, f)
     }
+
+    #[inline(always)]
+    fn tanh_activation(self) -> Self {
+        crate::activation::tanh_f32(self)
+    }
 }
 
 impl Float for f64 {
@@ -105,5 +115,10 @@ impl Float for f64 {
 
     fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [Self]) -> R) -> R {
         scratch_f64(len, f)
+    }
+
+    #[inline]
+    fn tanh_activation(self) -> Self {
+        self.tanh()
     }
 }

@@ -50,7 +50,7 @@ fn carve(regions: &[(Ident, usize)], rest: &Ident) -> TokenStream {
         .iter()
         .map(|(name, width)| {
             let width = n(*width);
-            quote!(let (#name, #rest) = #rest.split_at_mut(#width * B);)
+            quote!(let (#name, #rest) = #rest.split_at_mut(#width * n);)
         })
         .collect()
 }
@@ -98,12 +98,13 @@ pub fn methods(net: &Network) -> TokenStream {
     let xs = quote!(::nn::__private::SMatrix<T, #x, B>);
     let ys = quote!(::nn::__private::SMatrix<T, #o, B>);
     quote! {
-        /// The forward pass of `B` samples, one per column, into `buffer`, which holds
-        /// `FORWARD * B` scalars; dropout is on when a generator is given.
+        /// The forward pass of the `n` samples in `xs` (column-major, one per column) into
+        /// `buffer`, which holds `FORWARD * n` scalars; dropout is on when a generator is given.
         #[allow(unused_mut, unused_variables, clippy::needless_borrow)]
-        fn __forward_batched<const B: usize, R: ::nn::rand::Rng + ?Sized>(
+        fn __forward_batched<R: ::nn::rand::Rng + ?Sized>(
             &self,
-            xs: &#xs,
+            xs: &[T],
+            n: usize,
             buffer: &mut [T],
             mut rng: ::core::option::Option<&mut R>,
         ) {
@@ -114,28 +115,30 @@ pub fn methods(net: &Network) -> TokenStream {
 
         /// The outputs of `B` samples through the batched path.
         fn __forward_batch_batched<const B: usize>(&self, xs: &#xs) -> #ys {
-            <T as ::nn::Float>::with_scratch(#forward_width * B, |buffer| {
-                self.__forward_batched(xs, buffer, ::core::option::Option::None::<&mut ::nn::__private::ChaCha8Rng>);
+            let n = B;
+            <T as ::nn::Float>::with_scratch(#forward_width * n, |buffer| {
+                self.__forward_batched(xs.as_slice(), n, buffer, ::core::option::Option::None::<&mut ::nn::__private::ChaCha8Rng>);
                 let mut ys = <#ys>::zeros();
-                ys.as_mut_slice().copy_from_slice(&buffer[#output_offset * B..(#output_offset + #out_width) * B]);
+                ys.as_mut_slice().copy_from_slice(&buffer[#output_offset * n..(#output_offset + #out_width) * n]);
                 ys
             })
         }
 
-        /// Adds `scale` times the gradient of the summed loss of `B` samples to `grad`; returns
-        /// the summed loss.
+        /// Adds `scale` times the gradient of the summed loss of the `n` samples in `xs` and
+        /// `targets` (column-major) to `grad`; returns the summed loss.
         #[allow(unused_mut, unused_variables, clippy::needless_borrow)]
-        fn __backprop_batched<const B: usize, R: ::nn::rand::Rng + ?Sized>(
+        fn __backprop_batched<R: ::nn::rand::Rng + ?Sized>(
             &self,
-            xs: &#xs,
-            targets: &#ys,
+            xs: &[T],
+            targets: &[T],
+            n: usize,
             grad: &mut Self,
             scale: T,
             rng: ::core::option::Option<&mut R>,
         ) -> T {
-            <T as ::nn::Float>::with_scratch((#forward_width + #backward_width) * B, |buffer| {
-                let (forward, #back) = buffer.split_at_mut(#forward_width * B);
-                self.__forward_batched(xs, forward, rng);
+            <T as ::nn::Float>::with_scratch((#forward_width + #backward_width) * n, |buffer| {
+                let (forward, #back) = buffer.split_at_mut(#forward_width * n);
+                self.__forward_batched(xs, n, forward, rng);
                 let #rest = forward;
                 #carve_forward
                 #carve_backward
@@ -151,7 +154,7 @@ pub fn methods(net: &Network) -> TokenStream {
 /// A reference to the batch values of `source`: `xs.as_slice()` or `&hidden_a[..]`.
 fn value(net: &Network, source: Source) -> TokenStream {
     match source {
-        Source::Input => quote!(xs.as_slice()),
+        Source::Input => quote!(xs),
         Source::Node(i) => {
             let out = output_of(&net.nodes[i]);
             quote!(&#out[..])
@@ -199,7 +202,7 @@ fn forward(net: &Network) -> TokenStream {
             (Some(linear), Some(f)) => {
                 let rows = n(linear.rows);
                 out.extend(quote! {
-                    ::nn::kernels::linear(self.#field.weight.as_slice(), #input, #z, #rows, #inputs, B);
+                    ::nn::kernels::linear(self.#field.weight.as_slice(), #input, #z, #rows, #inputs, n);
                     ::nn::kernels::bias_activation(#f, self.#field.bias.as_slice(), #z, #a);
                 });
             }
@@ -207,7 +210,7 @@ fn forward(net: &Network) -> TokenStream {
                 let rows = n(linear.rows);
                 let target = if linear.pieces.is_some() { h } else { z };
                 out.extend(quote! {
-                    ::nn::kernels::linear(self.#field.weight.as_slice(), #input, #target, #rows, #inputs, B);
+                    ::nn::kernels::linear(self.#field.weight.as_slice(), #input, #target, #rows, #inputs, n);
                     ::nn::kernels::add_bias(self.#field.bias.as_slice(), #target);
                 });
                 if let Some(pieces) = linear.pieces {
@@ -274,7 +277,7 @@ fn loss_and_error(net: &Network) -> TokenStream {
     };
     quote! {
         let mut loss = T::zero();
-        let columns = #of.chunks_exact(#width).zip(targets.as_slice().chunks_exact(#width));
+        let columns = #of.chunks_exact(#width).zip(targets.chunks_exact(#width));
         for ((column, target), error) in columns.zip(t_a.chunks_exact_mut(#width)) {
             loss += ::nn::loss::#loss_fn(column, target);
             ::nn::loss::#grad_fn(column, target, error);
@@ -293,7 +296,7 @@ fn backward(net: &Network) -> TokenStream {
         let width = n(node.outputs);
         let fused = index == last && net.loss.kind != LossKind::Mse;
         let mut body = if index == last {
-            quote!(let d: &mut [T] = &mut t_a[..#width * B];)
+            quote!(let d: &mut [T] = &mut t_a[..#width * n];)
         } else {
             let d_node = d_name(node);
             quote!(let d: &mut [T] = &mut #d_node[..];)
@@ -316,12 +319,12 @@ fn backward(net: &Network) -> TokenStream {
                 let (h, pieces) = (&names.h, n(pieces));
                 body.extend(quote! {
                     ::nn::kernels::maxout_backward(#h, #pieces, d, t_c, #width);
-                    let d: &mut [T] = &mut t_c[..#rows * B];
+                    let d: &mut [T] = &mut t_c[..#rows * n];
                 });
             }
             let input = gathered(net, node);
             body.extend(quote! {
-                ::nn::kernels::linear_backward_params(d, #input, grad.#field.weight.as_mut_slice(), grad.#field.bias.as_mut_slice(), #rows, #inputs, B, scale);
+                ::nn::kernels::linear_backward_params(d, #input, grad.#field.weight.as_mut_slice(), grad.#field.bias.as_mut_slice(), #rows, #inputs, n, scale);
             });
             let w = quote!(self.#field.weight.as_slice());
             match &node.combine {
@@ -329,13 +332,13 @@ fn backward(net: &Network) -> TokenStream {
                 Combine::Read(Source::Node(k)) => {
                     let d_k = d_name(&net.nodes[*k]);
                     body.extend(quote! {
-                        ::nn::kernels::linear_backward_input(#w, d, #d_k, #rows, #inputs, B, T::one());
+                        ::nn::kernels::linear_backward_input(#w, d, #d_k, #rows, #inputs, n, T::one());
                     });
                 }
                 Combine::Sum(_) | Combine::Concat(_) => {
                     body.extend(quote! {
-                        ::nn::kernels::linear_backward_input(#w, d, t_d, #rows, #inputs, B, T::zero());
-                        let d: &mut [T] = &mut t_d[..#inputs * B];
+                        ::nn::kernels::linear_backward_input(#w, d, t_d, #rows, #inputs, n, T::zero());
+                        let d: &mut [T] = &mut t_d[..#inputs * n];
                     });
                     body.extend(distribute(net, node));
                 }
@@ -367,7 +370,7 @@ fn activation_backward(node: &Node) -> TokenStream {
     };
     quote! {
         #call
-        let d: &mut [T] = &mut t_b[..#width * B];
+        let d: &mut [T] = &mut t_b[..#width * n];
     }
 }
 
