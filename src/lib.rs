@@ -137,6 +137,7 @@
 //! | `net.loss(&x, &target) -> T`, `net.loss_batch(&xs, &targets) -> T` | the risk |
 //! | `net.loss_and_grad(&x, &target) -> (T, Net<T>)` | risk and gradient, of the network's own type |
 //! | `net.loss_and_grad_batch(&xs, &targets) -> (T, Net<T>)` | mean over a batch |
+//! | `net.loss_and_grad_into(&x, &target, &mut grad) -> T`, `net.loss_and_grad_batch_into(..)` | the same into a gradient kept between steps (no allocation for networks with layers on the heap) |
 //! | `net.loss_and_grad_input(&x, &target) -> (T, Net<T>, SVector<T, I>)` | also the gradient with respect to the input `x` |
 //! | `net.loss_and_grad_batch_parallel(&xs, &targets) -> (T, Net<T>)` | the batch split in two halves on two threads (with the `parallel` feature; see [`kernels::join`]) |
 //! | `net.forward_training(&x, rng)`, `net.loss_training(&x, &target, rng)` | training mode: dropout on, its masks drawn from `rng` |

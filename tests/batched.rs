@@ -99,6 +99,16 @@ macro_rules! check {
             // Two halves on two threads (one after the other without `parallel`), summed.
             let parallel = net.loss_and_grad_batch_parallel(&xs, &ys);
             assert_close(concat!(stringify!($net), " parallel"), parallel, batched.clone());
+            // Into buffers holding another step's values: they are overwritten, not added to.
+            let (mut grad, mut spare) = (batched.1.clone(), batched.1.clone());
+            let loss = net.loss_and_grad_batch_into(&xs, &ys, &mut grad);
+            assert_eq!((loss, grad.clone()), batched);
+            let loss = net.loss_and_grad_batch_parallel_into(&xs, &ys, &mut grad, &mut spare);
+            assert_close(
+                concat!(stringify!($net), " parallel into"),
+                (loss, grad),
+                batched.clone(),
+            );
             let loss = net.loss_batch(&xs, &ys);
             assert!((loss - batched.0).abs() < 1e-12 * loss.abs(), "{loss} vs {}", batched.0);
             let outputs = net.forward_batch(&xs);

@@ -241,6 +241,11 @@ fn boxed_networks_allocate_their_gradient() {
     let y = nn::loss::one_hot::<f32, 10>(4).unwrap();
     let (allocations, _) = allocations_in(|| net.loss_and_grad(&x, &y));
     assert!(allocations > 0, "a gradient with boxed layers was made without allocating");
+    // A gradient kept between steps: the single-sample step allocates nothing.
+    let mut grad = <Mnist as Network<f32>>::zeros();
+    let (allocations, _) = allocations_in(|| net.loss_and_grad_into(&x, &y, &mut grad));
+    assert_eq!(allocations, 0, "loss_and_grad_into allocated");
+    assert_eq!(grad, net.loss_and_grad(&x, &y).1);
 }
 
 /// Compiles only if `matrix` is a `Box` (an inline matrix does not coerce to `&Box`).

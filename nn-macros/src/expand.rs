@@ -81,6 +81,21 @@ fn fallback(def: &NetworkDef) -> TokenStream {
             }
 
             /// Stub: the network has errors.
+            #vis fn loss_and_grad_batch_parallel_into<const B: usize>(&self, _xs: &#xs, _targets: &#ys, _grad: &mut Self, _spare: &mut Self) -> T {
+                ::core::unreachable!()
+            }
+
+            /// Stub: the network has errors.
+            #vis fn loss_and_grad_into(&self, _x: &#x, _target: &#y, _grad: &mut Self) -> T {
+                ::core::unreachable!()
+            }
+
+            /// Stub: the network has errors.
+            #vis fn loss_and_grad_batch_into<const B: usize>(&self, _xs: &#xs, _targets: &#ys, _grad: &mut Self) -> T {
+                ::core::unreachable!()
+            }
+
+            /// Stub: the network has errors.
             #vis fn loss_and_grad_input(&self, _x: &#x, _target: &#y) -> (T, Self, #x) {
                 ::core::unreachable!()
             }

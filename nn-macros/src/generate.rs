@@ -176,25 +176,32 @@ fn api(net: &Network) -> TokenStream {
     let parallel = if batch::worthwhile(net) {
         quote! {
             if B < 2 {
-                return self.loss_and_grad_batch(xs, targets);
+                return self.loss_and_grad_batch_into(xs, targets, grad);
             }
             let scale = T::one() / <T as ::nn::Float>::lit(B as f64);
             let half = B / 2;
             let (x0, x1) = xs.as_slice().split_at(#i * half);
             let (y0, y1) = targets.as_slice().split_at(#o * half);
-            let mut grad = <Self as ::nn::Network<T>>::zeros();
-            let mut other = <Self as ::nn::Network<T>>::zeros();
             let none = || ::core::option::Option::None::<&mut ::nn::__private::ChaCha8Rng>;
             let (first, second) = ::nn::kernels::join(
-                || self.__backprop_batched(x0, y0, half, &mut grad, scale, none()),
-                || self.__backprop_batched(x1, y1, B - half, &mut other, scale, none()),
+                || {
+                    ::nn::Network::visit_mut(&mut *grad, &mut |p| p.values.fill(T::zero()));
+                    self.__backprop_batched(x0, y0, half, &mut *grad, scale, none())
+                },
+                || {
+                    ::nn::Network::visit_mut(&mut *spare, &mut |p| p.values.fill(T::zero()));
+                    self.__backprop_batched(x1, y1, B - half, &mut *spare, scale, none())
+                },
             );
-            ::nn::axpy(T::one(), &other, &mut grad);
-            self.__penalty_grad(&mut grad);
-            ((first + second) * scale + self.__penalty(), grad)
+            ::nn::axpy(T::one(), &*spare, grad);
+            self.__penalty_grad(grad);
+            (first + second) * scale + self.__penalty()
         }
     } else {
-        quote!(self.loss_and_grad_batch(xs, targets))
+        quote! {
+            let _ = spare;
+            self.loss_and_grad_batch_into(xs, targets, grad)
+        }
     };
     let (batched_forward, batched_backprop, batched_methods) = if batch::worthwhile(net) {
         (
@@ -205,9 +212,9 @@ fn api(net: &Network) -> TokenStream {
             },
             quote! {
                 if B > 1 {
-                    total = self.__backprop_batched(xs.as_slice(), targets.as_slice(), B, &mut grad, scale, rng);
-                    self.__penalty_grad(&mut grad);
-                    return (total * scale + self.__penalty(), grad);
+                    total = self.__backprop_batched(xs.as_slice(), targets.as_slice(), B, grad, scale, rng);
+                    self.__penalty_grad(grad);
+                    return total * scale + self.__penalty();
                 }
             },
             batch::methods(net),
@@ -312,6 +319,17 @@ fn api(net: &Network) -> TokenStream {
                 (loss + self.__penalty(), grad)
             }
 
+            /// [`loss_and_grad`](Self::loss_and_grad) into a gradient the caller keeps between
+            /// steps (its values are overwritten), so that a network whose layers live on the
+            /// heap does not allocate a gradient per step.
+            #[doc = #dropout_doc]
+            pub fn loss_and_grad_into(&self, x: &#x, target: &#y, grad: &mut Self) -> T {
+                ::nn::Network::visit_mut(grad, &mut |p| p.values.fill(T::zero()));
+                let loss = self.__backprop(x, target, grad, T::one(), #no_rng, None);
+                self.__penalty_grad(grad);
+                loss + self.__penalty()
+            }
+
             /// The risk of one sample, its gradient, and its gradient with respect to the input
             /// `x` (for sensitivity analysis, adversarial examples, physics-informed losses).
             #[doc = #dropout_doc]
@@ -335,7 +353,16 @@ fn api(net: &Network) -> TokenStream {
             /// The mean risk over `B` samples (one per column) and its gradient.
             #[doc = #dropout_doc]
             pub fn loss_and_grad_batch<const B: usize>(&self, xs: &#xs, targets: &#ys) -> (T, Self) {
-                self.__backprop_batch(xs, targets, #no_rng)
+                let mut grad = <Self as ::nn::Network<T>>::zeros();
+                (self.__backprop_batch(xs, targets, &mut grad, #no_rng), grad)
+            }
+
+            /// [`loss_and_grad_batch`](Self::loss_and_grad_batch) into a gradient the caller
+            /// keeps between steps (its values are overwritten), so that a network whose layers
+            /// live on the heap does not allocate a gradient per step.
+            #[doc = #dropout_doc]
+            pub fn loss_and_grad_batch_into<const B: usize>(&self, xs: &#xs, targets: &#ys, grad: &mut Self) -> T {
+                self.__backprop_batch(xs, targets, grad, #no_rng)
             }
 
             /// [`loss_and_grad_batch`](Self::loss_and_grad_batch) with the batch split in two
@@ -343,6 +370,15 @@ fn api(net: &Network) -> TokenStream {
             /// the halves run one after the other), their gradients then added. For batches
             /// large enough to pay for a second gradient and its sum; dropout is off.
             pub fn loss_and_grad_batch_parallel<const B: usize>(&self, xs: &#xs, targets: &#ys) -> (T, Self) {
+                let mut grad = <Self as ::nn::Network<T>>::zeros();
+                let mut spare = <Self as ::nn::Network<T>>::zeros();
+                (self.loss_and_grad_batch_parallel_into(xs, targets, &mut grad, &mut spare), grad)
+            }
+
+            /// [`loss_and_grad_batch_parallel`](Self::loss_and_grad_batch_parallel) into a
+            /// gradient and a second buffer (the other half's gradient) that the caller keeps
+            /// between steps; both are overwritten.
+            pub fn loss_and_grad_batch_parallel_into<const B: usize>(&self, xs: &#xs, targets: &#ys, grad: &mut Self, spare: &mut Self) -> T {
                 const { ::core::assert!(B > 0, "a batch needs at least one sample") };
                 #parallel
             }
@@ -351,22 +387,25 @@ fn api(net: &Network) -> TokenStream {
             /// mode, each sample with masks of its own.
             #[doc = #training_doc]
             pub fn loss_and_grad_batch_training<const B: usize, #r>(&self, xs: &#xs, targets: &#ys, rng: &mut R) -> (T, Self) {
-                self.__backprop_batch(xs, targets, Some(rng))
+                let mut grad = <Self as ::nn::Network<T>>::zeros();
+                (self.__backprop_batch(xs, targets, &mut grad, Some(rng)), grad)
             }
 
-            fn __backprop_batch<const B: usize, #r>(&self, xs: &#xs, targets: &#ys, mut rng: ::core::option::Option<&mut R>) -> (T, Self) {
+            /// Overwrites `grad` with the gradient of the mean risk over `B` samples; returns the
+            /// risk.
+            fn __backprop_batch<const B: usize, #r>(&self, xs: &#xs, targets: &#ys, grad: &mut Self, mut rng: ::core::option::Option<&mut R>) -> T {
                 const { ::core::assert!(B > 0, "a batch needs at least one sample") };
-                let mut grad = <Self as ::nn::Network<T>>::zeros();
+                ::nn::Network::visit_mut(grad, &mut |p| p.values.fill(T::zero()));
                 let scale = T::one() / <T as ::nn::Float>::lit(B as f64);
                 let mut total = T::zero();
                 #batched_backprop
                 for j in 0..B {
                     let x: #x = xs.fixed_columns::<1>(j).into_owned();
                     let target: #y = targets.fixed_columns::<1>(j).into_owned();
-                    total += self.__backprop(&x, &target, &mut grad, scale, rng.as_deref_mut(), None);
+                    total += self.__backprop(&x, &target, grad, scale, rng.as_deref_mut(), None);
                 }
-                self.__penalty_grad(&mut grad);
-                (total * scale + self.__penalty(), grad)
+                self.__penalty_grad(grad);
+                total * scale + self.__penalty()
             }
 
             /// Adds `scale` times the gradient of one sample's loss to `grad`, and the gradient
