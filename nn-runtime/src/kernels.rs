@@ -67,14 +67,31 @@ fn gemm<T: Float>(alpha: T, a: Operand<'_, T>, b: Operand<'_, T>, beta: T, c: &m
         c.gemm(alpha, &a_view, &b_view, beta);
         return;
     }
-    for j in 0..n {
-        for i in 0..m {
-            let mut sum = T::zero();
-            for p in 0..k {
-                sum += a.data[i * ars + p * acs] * b.data[p * brs + j * bcs];
+    if beta == T::zero() {
+        c.fill(T::zero());
+    } else if beta != T::one() {
+        c.iter_mut().for_each(|c| *c *= beta);
+    }
+    for (j, c) in c.chunks_exact_mut(m.max(1)).enumerate() {
+        if a.transposed {
+            // Entry i is the dot product of the stored column i of `a` with column j of `b`.
+            for (i, c) in c.iter_mut().enumerate() {
+                let column = &a.data[i * ars..i * ars + k];
+                let mut sum = T::zero();
+                for (p, &a) in column.iter().enumerate() {
+                    sum += a * b.data[p * brs + j * bcs];
+                }
+                *c += alpha * sum;
             }
-            let c = &mut c[i + j * m];
-            *c = if beta == T::zero() { alpha * sum } else { alpha * sum + beta * *c };
+        } else {
+            // Column j is a sum of the columns of `a`, each contiguous: vectorised.
+            for p in 0..k {
+                let scale = alpha * b.data[p * brs + j * bcs];
+                let column = &a.data[p * acs..p * acs + m];
+                for (c, &a) in c.iter_mut().zip(column) {
+                    *c += scale * a;
+                }
+            }
         }
     }
 }
