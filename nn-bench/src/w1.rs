@@ -27,6 +27,8 @@ nn::network! {
 pub struct Bench {
     net: XorTiny<f32>,
     sgd: Sgd<f32>,
+    /// The gradient, kept between steps so that a step allocates none.
+    grad: XorTiny<f32>,
 }
 
 impl Bench {
@@ -34,7 +36,7 @@ impl Bench {
     pub fn new(rng: &mut impl Rng) -> Self {
         let mut net = XorTiny::<f32>::zeros();
         init_uniform_fan_in(&mut net, rng);
-        Bench { net, sgd: Sgd::new(0.1) }
+        Bench { net, sgd: Sgd::new(0.1), grad: XorTiny::<f32>::zeros() }
     }
 
     /// One inference call, batch 1: the sigmoid probability.
@@ -44,8 +46,8 @@ impl Bench {
 
     /// One training step, batch 1: loss and gradient, then the SGD update. Returns the loss.
     pub fn train_b1(&mut self, x: &SVector<f32, 2>, y: &SMatrix<f32, 1, 1>) -> f32 {
-        let (loss, grad) = self.net.loss_and_grad(x, y);
-        self.sgd.step(&mut self.net, &grad);
+        let loss = self.net.loss_and_grad_into(x, y, &mut self.grad);
+        self.sgd.step(&mut self.net, &self.grad);
         loss
     }
 }

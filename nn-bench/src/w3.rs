@@ -29,6 +29,12 @@ nn::network! {
 pub struct Bench {
     net: MnistSize<f32>,
     sgd: Sgd<f32>,
+    /// The gradient, kept between steps so that a step allocates none.
+    grad: MnistSize<f32>,
+    /// The second half's gradient, for the two-thread step.
+    spare: MnistSize<f32>,
+    /// Whether training splits each batch across two threads.
+    parallel: bool,
 }
 
 impl Bench {
@@ -36,20 +42,35 @@ impl Bench {
     pub fn new(rng: &mut impl Rng) -> Self {
         let mut net = MnistSize::<f32>::zeros();
         init_uniform_fan_in(&mut net, rng);
-        Bench { net, sgd: Sgd::new(0.01) }
+        Bench {
+            net,
+            sgd: Sgd::new(0.01),
+            grad: MnistSize::<f32>::zeros(),
+            spare: MnistSize::<f32>::zeros(),
+            parallel: false,
+        }
     }
 
-    /// Whether the calls below can use `threads` threads. `nn` has no multi-threaded
-    /// training or inference yet; when it has, this says yes for 2 and the two calls use it.
+    /// Whether the calls below can use `threads` threads: training splits a batch in two
+    /// halves (`loss_and_grad_batch_parallel_into`); inference has one thread only.
     pub fn supports_threads(threads: usize) -> bool {
-        threads == 1
+        threads == 1 || threads == 2
     }
 
     /// One training step, batch 64: mean loss and its gradient, then the SGD update. Returns
     /// the loss.
     pub fn train_b64(&mut self, xs: &SMatrix<f32, 784, 64>, ys: &SMatrix<f32, 10, 64>) -> f32 {
-        let (loss, grad) = self.net.loss_and_grad_batch::<64>(xs, ys);
-        self.sgd.step(&mut self.net, &grad);
+        let loss = if self.parallel {
+            self.net.loss_and_grad_batch_parallel_into::<64>(
+                xs,
+                ys,
+                &mut self.grad,
+                &mut self.spare,
+            )
+        } else {
+            self.net.loss_and_grad_batch_into::<64>(xs, ys, &mut self.grad)
+        };
+        self.sgd.step(&mut self.net, &self.grad);
         loss
     }
 
@@ -71,6 +92,7 @@ pub fn run(ctx: &mut Ctx) {
     }
     let (cfg, peer) = (&ctx.cfg, ctx.peer.as_str());
     let mut b = Bench::new(&mut ctx.rng);
+    b.parallel = ctx.threads == 2;
 
     let xs = inputs::<784, 64>(&mut ctx.rng);
     let (a, opposite) = class_labels::<64>(&mut ctx.rng);
@@ -81,6 +103,10 @@ pub fn run(ctx: &mut Ctx) {
         black_box(loss);
     });
     emit("W3", "train_b64", peer, &t, 64);
+    if b.parallel {
+        eprintln!("  W3 infer_b256 has no two-thread form in nn; not timed with --threads 2");
+        return;
+    }
     eprintln!("  W3 last training loss {loss:.4}");
 
     let xs = inputs::<784, 256>(&mut ctx.rng);

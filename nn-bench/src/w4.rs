@@ -42,6 +42,8 @@ nn::network! {
 pub struct Bench {
     net: DeepNarrow<f32>,
     sgd: Sgd<f32>,
+    /// The gradient, kept between steps so that a step allocates none.
+    grad: DeepNarrow<f32>,
 }
 
 impl Bench {
@@ -49,21 +51,21 @@ impl Bench {
     pub fn new(rng: &mut impl Rng) -> Self {
         let mut net = DeepNarrow::<f32>::zeros();
         init_uniform_fan_in(&mut net, rng);
-        Bench { net, sgd: Sgd::new(0.01) }
+        Bench { net, sgd: Sgd::new(0.01), grad: DeepNarrow::<f32>::zeros() }
     }
 
     /// One training step, batch 1: loss and gradient, then the SGD update. Returns the loss.
     pub fn train_b1(&mut self, x: &SVector<f32, 32>, y: &SMatrix<f32, 1, 1>) -> f32 {
-        let (loss, grad) = self.net.loss_and_grad(x, y);
-        self.sgd.step(&mut self.net, &grad);
+        let loss = self.net.loss_and_grad_into(x, y, &mut self.grad);
+        self.sgd.step(&mut self.net, &self.grad);
         loss
     }
 
     /// One training step, batch 32: mean loss and its gradient, then the SGD update. Returns
     /// the loss.
     pub fn train_b32(&mut self, xs: &SMatrix<f32, 32, 32>, ys: &SMatrix<f32, 1, 32>) -> f32 {
-        let (loss, grad) = self.net.loss_and_grad_batch::<32>(xs, ys);
-        self.sgd.step(&mut self.net, &grad);
+        let loss = self.net.loss_and_grad_batch_into::<32>(xs, ys, &mut self.grad);
+        self.sgd.step(&mut self.net, &self.grad);
         loss
     }
 }
