@@ -23,8 +23,10 @@ const FLOOR: f64 = 1e-5;
 
 /// The seed of every dropout generator in training-mode checks. Each evaluation of the loss
 /// starts from a generator freshly seeded with it, so it draws the same masks and the
-/// training-mode loss is a deterministic function of the parameters.
-const DROPOUT_SEED: u64 = 7;
+/// training-mode loss is a deterministic function of the parameters. Chosen so that both
+/// dropout lines' masks keep some units and silence others, which the tests assert (with
+/// masks drawn from 32-bit words, seed 7's first five draws all fall below 0.3).
+const DROPOUT_SEED: u64 = 8;
 
 fn dropout_rng() -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(DROPOUT_SEED)
