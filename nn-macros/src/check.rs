@@ -693,7 +693,7 @@ fn layer_kind(cx: &mut Ctxt, line: &Line, stage: &Stage) -> Option<(usize, Optio
                     cx.error_spanned_by(
                         stage,
                         format!(
-                            "layer `{}` makes the network too large to fit in memory: {u} x {k} pieces",
+                            "layer `{}` makes the network too large to fit in memory: {u} units of {k} pieces",
                             line.key
                         ),
                     );
