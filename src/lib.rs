@@ -139,6 +139,8 @@
 //! | `net.loss_and_grad_batch(&xs, &targets) -> (T, Net<T>)` | mean over a batch |
 //! | `net.loss_and_grad_into(&x, &target, &mut grad) -> T`, `net.loss_and_grad_batch_into(..)` | the same into a gradient kept between steps (no allocation for networks with layers on the heap) |
 //! | `net.loss_and_grad_input(&x, &target) -> (T, Net<T>, SVector<T, I>)` | also the gradient with respect to the input `x` |
+//! | `net.jvp(&x, &v) -> (SVector<T, O>, SVector<T, O>)` | the output and its directional derivative `J v` along `v`, by forward-mode differentiation (section 4.5.3) |
+//! | `net.vjp(&x, &u) -> SVector<T, I>` | `J^T u`, by the reverse pass from a cotangent `u` of the output |
 //! | `net.loss_and_grad_batch_parallel(&xs, &targets) -> (T, Net<T>)` | the batch split in two halves on two threads (with the `parallel` feature; see [`kernels::join`]) |
 //! | `net.forward_training(&x, rng)`, `net.loss_training(&x, &target, rng)` | training mode: dropout on, its masks drawn from `rng` |
 //! | `net.loss_and_grad_training(&x, &target, rng)`, `net.loss_and_grad_batch_training(&xs, &targets, rng)` | risk and gradient in training mode, each sample with masks of its own |

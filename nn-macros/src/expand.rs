@@ -96,6 +96,16 @@ fn fallback(def: &NetworkDef) -> TokenStream {
             }
 
             /// Stub: the network has errors.
+            #vis fn jvp(&self, _x: &#x, _v: &#x) -> (#y, #y) {
+                ::core::unreachable!()
+            }
+
+            /// Stub: the network has errors.
+            #vis fn vjp(&self, _x: &#x, _u: &#y) -> #x {
+                ::core::unreachable!()
+            }
+
+            /// Stub: the network has errors.
             #vis fn loss_and_grad_input(&self, _x: &#x, _target: &#y) -> (T, Self, #x) {
                 ::core::unreachable!()
             }

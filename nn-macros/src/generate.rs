@@ -153,7 +153,10 @@ fn api(net: &Network) -> TokenStream {
     });
     let forward_nodes = forward_nodes(net);
     let loss_value = loss_value(net);
-    let backward = backward(net);
+    let backward_from_cotangent = backward(net, Start::Cotangent);
+    let backward = backward(net, Start::Loss);
+    let tangents = tangents(net);
+    let output_tangent = tangent_name(net.output());
     let (penalty, penalty_grad) = l2_penalty(net);
     let trace_fields = net.nodes.iter().flat_map(|node| {
         let names = Names::of(node);
@@ -425,6 +428,32 @@ fn api(net: &Network) -> TokenStream {
                 loss
             }
 
+            /// The output for one sample and its directional derivative along `v`: `(f(x), J v)`
+            /// with `J` the Jacobian of the output with respect to the input, computed in one
+            /// forward pass (forward-mode differentiation) in inference mode.
+            #[allow(unused_variables)] // the tangent of a node nothing reads
+            pub fn jvp(&self, x: &#x, v: &#x) -> (#y, #y) {
+                let trace = self.__trace(x, #no_rng);
+                #tangents
+                (trace.#output, #output_tangent)
+            }
+
+            /// The vector-Jacobian product `J^T u` for one sample: the gradient with respect to
+            /// the input of `<u, f(x)>`, by the reverse pass, in inference mode.
+            pub fn vjp(&self, x: &#x, u: &#y) -> #x {
+                let mut grad = <Self as ::nn::Network<T>>::zeros();
+                let mut d_x = <#x>::zeros();
+                self.__vjp(x, u, &mut grad, Some(&mut d_x));
+                d_x
+            }
+
+            #[allow(unused_variables)]
+            fn __vjp(&self, x: &#x, cotangent: &#y, grad: &mut Self, mut d_input: ::core::option::Option<&mut #x>) {
+                let trace = self.__trace(x, #no_rng);
+                let scale = T::one();
+                #backward_from_cotangent
+            }
+
             /// `lambda / 2 * sum ||W||^2`, the structured risk's penalty.
             #[inline]
             fn __penalty(&self) -> T {
@@ -543,7 +572,7 @@ fn loss_value(net: &Network) -> TokenStream {
 /// `W^T delta` added to the gradient of every node the line reads (the input's only when
 /// `d_input` is asked for). A node read by several lines has their contributions summed before
 /// its own turn comes, since every line reads only lines above it.
-fn backward(net: &Network) -> TokenStream {
+fn backward(net: &Network, start: Start) -> TokenStream {
     let last = net.nodes.len() - 1;
     let accumulators = net.nodes[..last].iter().map(|node| {
         let d = d_name(node);
@@ -554,11 +583,13 @@ fn backward(net: &Network) -> TokenStream {
     for (index, node) in net.nodes.iter().enumerate().rev() {
         let names = Names::of(node);
         let v = vector(node.outputs);
-        let fused = index == last && net.loss.kind != LossKind::Mse;
+        let fused = index == last && start == Start::Loss && net.loss.kind != LossKind::Mse;
         // `d`: first the gradient with respect to the node's output, then with respect to `z`.
         let mut body = if index < last {
             let d_node = d_name(node);
             quote!(let d: #v = #d_node;)
+        } else if start == Start::Cotangent {
+            quote!(let d: #v = *cotangent;)
         } else {
             let (z, value) = (&names.z, output_of(node));
             let (grad_fn, of) = match net.loss.kind {
@@ -619,6 +650,126 @@ fn backward(net: &Network) -> TokenStream {
         out.extend(quote!({ #body }));
     }
     out
+}
+
+/// Where the backward pass starts: from the loss's gradient, or from a cotangent `u` of the
+/// output (a vector-Jacobian product `J^T u`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Start {
+    Loss,
+    Cotangent,
+}
+
+/// Forward-mode differentiation (section 4.5.3 of the textbook): the forward pass carrying,
+/// beside each node's value, its tangent `t_n`, the derivative along the input direction `v`.
+/// Linear maps carry tangents by their weights alone (`W t`); maxout by its winning pieces;
+/// activations by their Jacobians, which are diagonal (element-wise and learnable ones, whose
+/// parameters are fixed here) or symmetric (softmax), so that the reverse pass's
+/// vector-Jacobian products compute them. Dropout is off (inference mode).
+fn tangents(net: &Network) -> TokenStream {
+    let mut out = TokenStream::new();
+    for node in &net.nodes {
+        let names = Names::of(node);
+        let field = &node.name;
+        let t = tangent_name(node);
+        let v = vector(node.outputs);
+        let v_in = vector(node.inputs);
+        let tangent_of = |source: Source| match source {
+            Source::Input => quote!(*v),
+            Source::Node(i) => {
+                let t = tangent_name(&net.nodes[i]);
+                quote!(#t)
+            }
+        };
+        let input = match &node.combine {
+            Combine::Read(source) => tangent_of(*source),
+            Combine::Sum(sources) => {
+                let terms = sources.iter().map(|&s| tangent_of(s));
+                quote!(<#v_in>::zeros() #(+ #terms)*)
+            }
+            Combine::Concat(sources) => {
+                let mut offset = 0;
+                let parts = sources.iter().map(|&s| {
+                    let (width, start) = (n(net.width(s)), n(offset));
+                    offset += net.width(s);
+                    let t = tangent_of(s);
+                    quote!(t.fixed_rows_mut::<#width>(#start).copy_from(&#t);)
+                });
+                let parts: Vec<_> = parts.collect();
+                quote!({
+                    let mut t = <#v_in>::zeros();
+                    #(#parts)*
+                    t
+                })
+            }
+        };
+        let mut body = quote!(let d: #v_in = #input;);
+        if let Some(linear) = &node.linear {
+            let v_h = vector(linear.rows);
+            let w = matrix(linear.rows, node.inputs);
+            body.extend(quote! {
+                let w: &#w = &self.#field.weight;
+                let d: #v_h = w * d;
+            });
+            if let Some(pieces) = linear.pieces {
+                let (h, pieces) = (&names.h, n(pieces));
+                body.extend(quote! {
+                    let d: #v = {
+                        let mut t = <#v>::zeros();
+                        ::nn::activation::maxout_jvp(trace.#h.as_slice(), #pieces, d.as_slice(), t.as_mut_slice());
+                        t
+                    };
+                });
+            }
+        }
+        body.extend(activation_jvp(node));
+        out.extend(quote!(let #t: #v = { #body d };));
+    }
+    out
+}
+
+/// `d = J_f d` for a node's activation, at the trace's `z` and `a`.
+fn activation_jvp(node: &Node) -> TokenStream {
+    let Names { z, a, .. } = Names::of(node);
+    let v = vector(node.outputs);
+    if node.activation == Activation::Identity {
+        return TokenStream::new();
+    }
+    if let Some(f) = element_wise(node.activation) {
+        return quote! {
+            let d: #v = d.zip_zip_map(&trace.#z, &trace.#a, |g, z, a| g * ::nn::activation::Activation::<T>::df(&#f, z, a));
+        };
+    }
+    let field = &node.name;
+    let call = match learnable_type(node.activation) {
+        // The parameters' gradient this also computes is dropped: they are fixed here.
+        Some(ty) => quote! {
+            let mut unused = self.#field.activation.clone();
+            ::nn::activation::learnable_backward::<T, #ty>(
+                trace.#z.as_slice(),
+                trace.#a.as_slice(),
+                self.#field.activation.as_slice(),
+                d.as_slice(),
+                t.as_mut_slice(),
+                unused.as_mut_slice(),
+                T::zero(),
+            );
+        },
+        None => quote! {
+            ::nn::activation::softmax_backward(trace.#a.as_slice(), d.as_slice(), t.as_mut_slice());
+        },
+    };
+    quote! {
+        let d: #v = {
+            let mut t = <#v>::zeros();
+            #call
+            t
+        };
+    }
+}
+
+fn tangent_name(node: &Node) -> Ident {
+    format_ident!("t_{}", node.name)
 }
 
 /// Adds `d`, the gradient with respect to a node's gathered input, to the gradients of the

@@ -980,6 +980,20 @@ pub fn maxout<T: Float>(h: &[T], pieces: usize, out: &mut [T]) {
     }
 }
 
+/// Maxout's directional derivative: overwrites `d_out[u]` with the tangent `d_h` of unit
+/// `u`'s winning piece (the one [`maxout`] picks), the Jacobian-vector product of the
+/// selection. Processes the whole units that fit, like [`maxout_backward`].
+pub fn maxout_jvp<T: Float>(h: &[T], pieces: usize, d_h: &[T], d_out: &mut [T]) {
+    if pieces == 0 {
+        return;
+    }
+    for ((h, d_h), d) in h.chunks_exact(pieces).zip(d_h.chunks_exact(pieces)).zip(d_out) {
+        if let Some(&t) = winner(h).and_then(|(k, _)| d_h.get(k)) {
+            *d = t;
+        }
+    }
+}
+
 /// The backward pass of [`maxout`]: given its input `h` and the gradient `d_out` of a loss with
 /// respect to its output, overwrites `d_h` with the gradient with respect to `h`. Each unit's
 /// gradient goes to its winning piece, the one [`maxout`] takes the value of (the first of
