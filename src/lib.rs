@@ -75,12 +75,48 @@
 //! 1. a layer: `dense(n)`, the affine map `W x + b` to `n` units, or `maxout(n, k)`, `n` units
 //!    each the maximum of `k >= 2` affine maps of the input (stored as one `dense(n * k)`:
 //!    row `u * k + j` is piece `j` of unit `u`, the layout of PyTorch's `Linear(in, n * k)`
-//!    followed by `view(n, k).max(-1)`);
+//!    followed by `view(n, k).max(-1)`), or a recurrent layer (below);
 //! 2. an activation; a line without one is linear (`identity`);
 //! 3. `dropout(p)`, inverted dropout: in the training calls each unit is silenced with
 //!    probability `p` and the others scaled by `1 / (1 - p)`; inference calls leave the values
 //!    as they are. `p` is in `[0, 1)`; the output line cannot drop units. A line may be
 //!    dropout alone: `drop: dropout(0.5)`.
+//!
+//! ## Memory networks
+//!
+//! Section 4.2.2's memory networks: `input: 4 x 10` declares a sequence of 10 steps of width
+//! 4, given to the network as one vector of the steps one after the other (40 values, step `t`
+//! at rows `4t..4t + 4`). A recurrent layer reads it:
+//!
+//! ```text
+//! memory: rnn(16) -> tanh,          // h_t = tanh(W x_t + U h_{t-1} + b), h_0 = 0; gives h_10
+//! states: rnn_sequence(16) -> tanh, // the same, giving every state h_1 ... h_10 (160 values)
+//! ```
+//!
+//! An `rnn` gives its last state; an `rnn_sequence` gives every state as a sequence that
+//! another recurrent layer can read. The activation, element-wise, applies at every step;
+//! the backward pass is backpropagation through time, a loop over the steps with static
+//! bounds (generated code does not grow with the number of steps). The parameters are a
+//! [`Recurrent`]: `weight` (`W`, PyTorch's `weight_ih`), `recurrent` (`U`, `weight_hh`) and
+//! one `bias`. A recurrent layer cannot be the output line: read its state with a `dense`
+//! line.
+//!
+//! ```
+//! nn::network! {
+//!     /// Counts the ones in ten bits.
+//!     struct Counter {
+//!         input: 1 x 10,
+//!         memory: rnn(16) -> tanh,
+//!         count: dense(11) -> softmax,
+//!         loss: cross_entropy,
+//!     }
+//! }
+//! let net = Counter::<f64>::seeded(1);
+//! let bits = nn::nalgebra::SVector::<f64, 10>::from([1.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0]);
+//! let p = net.forward(&bits);
+//! assert!((p.sum() - 1.0).abs() < 1e-12);
+//! assert_eq!(net.memory.recurrent.shape(), (16, 16));
+//! ```
 //!
 //! Activations (section 4.1 of the textbook; formulas and derivatives in [`activation`]):
 //!

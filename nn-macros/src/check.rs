@@ -36,6 +36,7 @@ pub fn network(cx: &mut Ctxt, def: &NetworkDef) -> Option<ir::Network> {
     check_attributes(cx, def);
 
     let mut inputs: Option<(usize, &Line)> = None;
+    let mut sequence: Option<(usize, usize)> = None;
     let mut loss: Option<(ir::Loss, &Line)> = None;
     let mut l2: Option<(f64, &Line)> = None;
     // Every node's line, including those of nodes with errors, in order, so that a line can
@@ -52,7 +53,10 @@ pub fn network(cx: &mut Ctxt, def: &NetworkDef) -> Option<ir::Network> {
         match line.key.to_string().as_str() {
             "input" => {
                 check_once(cx, line, inputs.map(|i| i.1));
-                if let Some(n) = input_width(cx, line) {
+                if let Some((n, steps)) = input_width(cx, line) {
+                    if inputs.is_none() {
+                        sequence = steps;
+                    }
                     inputs.get_or_insert((n, line));
                 }
             }
@@ -76,7 +80,7 @@ pub fn network(cx: &mut Ctxt, def: &NetworkDef) -> Option<ir::Network> {
                 None => {
                     let index = nodes.len();
                     check_unique_layer(cx, line, &lines[..index]);
-                    let graph = Graph { lines: &lines, inputs: inputs.map(|i| i.0) };
+                    let graph = Graph { lines: &lines, inputs: inputs.map(|i| i.0), sequence };
                     let node = node(cx, &graph, index, &nodes)
                         .filter(|node| check_parameter_count(cx, line, node, &mut params));
                     nodes.push(node);
@@ -116,6 +120,7 @@ pub fn network(cx: &mut Ctxt, def: &NetworkDef) -> Option<ir::Network> {
     let loss = loss.map(|l| l.0);
     if let (Some(Some(output)), Some(line)) = (nodes.last(), lines.last()) {
         check_output_without_dropout(cx, output, line);
+        check_output_not_recurrent(cx, output, line);
         // Dropout on the output is an error of its own; the loss is checked without it.
         if let (Some(loss), None) = (&loss, output.dropout) {
             check_loss_fits_output(cx, loss, output, line);
@@ -253,16 +258,45 @@ fn check_unique_layer(cx: &mut Ctxt, line: &Line, earlier: &[&Line]) {
     }
 }
 
-/// `input: 2`; rejects `input: 0`, `input: -2` and `input: n`.
-fn input_width(cx: &mut Ctxt, line: &Line) -> Option<usize> {
+/// `input: 2`, or a sequence `input: 4 x 10` (10 steps of width 4, the input then being the
+/// 40 values step after step); rejects `input: 0`, `input: -2`, `input: n` and `input: 4 x 0`.
+fn input_width(cx: &mut Ctxt, line: &Line) -> Option<(usize, Option<(usize, usize)>)> {
     match single_stage(cx, line)? {
-        stage @ Stage::Lit { minus: Some(_), lit: Lit::Int(_) } => {
-            cx.error_spanned_by(stage, "`input` needs a width of at least 1");
+        Stage::Sequence { width, steps, .. } => {
+            let width = positive(cx, width, "`input` needs a width of at least 1");
+            let steps = positive(cx, steps, "a sequence needs at least one step");
+            let (width, steps) = (width?, steps?);
+            match width.checked_mul(steps) {
+                Some(n) => Some((n, Some((width, steps)))),
+                None => {
+                    cx.error_spanned_by(&line.stages[0], "the input is too large to fit in memory");
+                    None
+                }
+            }
+        }
+        stage @ Stage::Lit { .. } => {
+            Some((positive(cx, stage, "`input` needs a width of at least 1")?, None))
+        }
+        stage => {
+            cx.error_spanned_by(
+                stage,
+                "`input` takes the width of one sample as an integer literal, like `input: 4`, or a sequence's, like `input: 4 x 10`",
+            );
+            None
+        }
+    }
+}
+
+/// A positive integer literal: a width, a number of steps.
+fn positive(cx: &mut Ctxt, stage: &Stage, zero: &str) -> Option<usize> {
+    match stage {
+        Stage::Lit { minus: Some(_), lit: Lit::Int(_) } => {
+            cx.error_spanned_by(stage, zero);
             None
         }
         Stage::Lit { minus: None, lit: Lit::Int(lit) } => match lit.base10_parse::<usize>() {
             Ok(0) => {
-                cx.error_spanned_by(lit, "`input` needs a width of at least 1");
+                cx.error_spanned_by(lit, zero);
                 None
             }
             Ok(n) => Some(n),
@@ -271,10 +305,10 @@ fn input_width(cx: &mut Ctxt, line: &Line) -> Option<usize> {
                 None
             }
         },
-        stage => {
+        _ => {
             cx.error_spanned_by(
                 stage,
-                "`input` takes the width of one sample as an integer literal, like `input: 4`",
+                "`input` takes the width of one sample as an integer literal, like `input: 4`, or a sequence's, like `input: 4 x 10`",
             );
             None
         }
@@ -322,7 +356,7 @@ fn l2_coefficient(cx: &mut Ctxt, line: &Line) -> Option<f64> {
     let stage = single_stage(cx, line)?;
     let value = match stage {
         Stage::Lit { minus, lit } => number(lit).map(|v| if minus.is_some() { -v } else { v }),
-        Stage::Call { .. } | Stage::Sum(_) => None,
+        Stage::Call { .. } | Stage::Sum(_) | Stage::Sequence { .. } => None,
     };
     match value {
         Some(v) if v >= 0.0 && v.is_finite() => Some(v),
@@ -353,6 +387,8 @@ fn single_stage<'a>(cx: &mut Ctxt, line: &'a Line) -> Option<&'a Stage> {
 struct Graph<'a> {
     lines: &'a [&'a Line],
     inputs: Option<usize>,
+    /// `input: 4 x 10`: the width of one step and the number of steps.
+    sequence: Option<(usize, usize)>,
 }
 
 /// How a line starts: with the node it reads from (`a ->`, `a + b`, `concat(a, b)`), whose
@@ -385,17 +421,19 @@ fn node(
     };
     let explicit = stages.len() < line.stages.len();
     let mut ok = head.is_some();
-    let mut linear: Option<(usize, Option<usize>, usize)> = None;
+    let mut linear: Option<Kind> = None;
+    let mut layer_stage: Option<&Stage> = None;
     let mut activation: Option<(Activation, &Stage)> = None;
     let mut dropout: Option<(f64, &Stage)> = None;
     for (position, stage) in stages.iter().enumerate() {
         let word = match stage {
             Stage::Call { name, .. } => name.to_string(),
-            Stage::Lit { .. } | Stage::Sum(_) => String::new(),
+            Stage::Lit { .. } | Stage::Sum(_) | Stage::Sequence { .. } => String::new(),
         };
         let starts = position == 0;
         if LAYER_KINDS.contains(&word.as_str()) && starts {
             linear = layer_kind(cx, line, stage);
+            layer_stage = Some(stage);
             ok &= linear.is_some();
         } else if word == DROPOUT {
             if let Some((_, first)) = dropout {
@@ -462,6 +500,16 @@ fn node(
                             ),
                         );
                         ok = false;
+                    } else if linear.as_ref().is_some_and(|l| l.recurrent.is_some())
+                        && (act.learnable().is_some() || act == Activation::Softmax)
+                    {
+                        cx.error_spanned_by(
+                            stage,
+                            format!(
+                                "`{word}` cannot follow a recurrent layer: its activation applies at every step, element by element; put `{word}` on a `dense` line after it"
+                            ),
+                        );
+                        ok = false;
                     } else if act.learnable().is_some() && linear.is_none() {
                         cx.error_spanned_by(
                             stage,
@@ -483,7 +531,15 @@ fn node(
     let (combine, inputs) = head?;
     let inputs = inputs?;
     let (linear, outputs) = match linear {
-        Some((rows, pieces, units)) => (Some(ir::Linear { rows, pieces, boxed: false }), units),
+        Some(Kind { rows, pieces, units, recurrent: None }) => {
+            (Some(ir::Linear { rows, pieces, recurrent: None, boxed: false }), units)
+        }
+        Some(Kind { rows, units, recurrent: Some(every), .. }) => {
+            let (width, steps) = sequence_read(cx, graph, nodes, line, &combine, layer_stage)?;
+            let outputs = if every { units.checked_mul(steps)? } else { units };
+            let recurrent = Some(ir::Recurrence { width, steps, every });
+            (Some(ir::Linear { rows, pieces: None, recurrent, boxed: false }), outputs)
+        }
         None => (None, inputs),
     };
     Some(ir::Node {
@@ -495,6 +551,45 @@ fn node(
         dropout: dropout.map(|d| d.0),
         outputs,
     })
+}
+
+/// The sequence a recurrent layer reads: the network's input when declared as one
+/// (`input: 4 x 10`), or an `rnn_sequence` line. Anything else is an error at the layer.
+fn sequence_read(
+    cx: &mut Ctxt,
+    graph: &Graph,
+    nodes: &[Option<ir::Node>],
+    line: &Line,
+    combine: &Combine,
+    stage: Option<&Stage>,
+) -> Option<(usize, usize)> {
+    let sequence = match combine {
+        Combine::Read(Source::Input) => graph.sequence,
+        Combine::Read(Source::Node(k)) => nodes[*k].as_ref().and_then(|n| {
+            Some((n.linear.as_ref()?.rows, n.recurrence().filter(|r| r.every)?.steps))
+        }),
+        Combine::Sum(_) | Combine::Concat(_) => None,
+    };
+    if sequence.is_none() {
+        // A line reading an `rnn`, which gives its last state only.
+        let last_state = match combine {
+            Combine::Read(Source::Node(k)) => nodes[*k]
+                .as_ref()
+                .filter(|n| n.recurrence().is_some())
+                .map(|n| format!("; `{}` gives its last state only: make it `rnn_sequence` to read every state", n.name)),
+            _ => None,
+        };
+        let message = format!(
+            "a recurrent layer reads a sequence: the input declared like `input: 4 x 10`, or an `rnn_sequence` line; what line `{}` reads is not one{}",
+            line.key,
+            last_state.unwrap_or_default()
+        );
+        match stage {
+            Some(stage) => cx.error_spanned_by(stage, message),
+            None => cx.error_spanned_by(&line.key, message),
+        }
+    }
+    sequence
 }
 
 /// The start of a line, if it names what the line reads: `a`, `a + b` or `concat(a, b)`,
@@ -648,10 +743,10 @@ fn resolve(cx: &mut Ctxt, graph: &Graph, index: usize, name: &Ident) -> Option<S
 
 /// The layer kind that starts a line: `dense(8)` or `maxout(8, 3)`, as the rows of its affine
 /// map, its pieces per unit (maxout) and its width.
-fn layer_kind(cx: &mut Ctxt, line: &Line, stage: &Stage) -> Option<(usize, Option<usize>, usize)> {
+fn layer_kind(cx: &mut Ctxt, line: &Line, stage: &Stage) -> Option<Kind> {
     let (name, args) = match stage {
         Stage::Call { name, args } => (name, args),
-        Stage::Lit { .. } | Stage::Sum(_) => {
+        Stage::Lit { .. } | Stage::Sum(_) | Stage::Sequence { .. } => {
             cx.error_spanned_by(
                 stage,
                 format!("layer `{}` must start with a layer kind, like `dense(8)`", line.key),
@@ -664,7 +759,7 @@ fn layer_kind(cx: &mut Ctxt, line: &Line, stage: &Stage) -> Option<(usize, Optio
     match (word.as_str(), args.as_slice()) {
         ("dense", [width]) => {
             let units = count(cx, line, width, ("dense", "width", "unit"), "dense(8)")?;
-            Some((units, None, units))
+            Some(Kind { rows: units, pieces: None, units, recurrent: None })
         }
         ("dense", _) => {
             cx.error_spanned_by(
@@ -688,7 +783,7 @@ fn layer_kind(cx: &mut Ctxt, line: &Line, stage: &Stage) -> Option<(usize, Optio
                 return None;
             }
             match u.checked_mul(k) {
-                Some(rows) => Some((rows, Some(k), u)),
+                Some(rows) => Some(Kind { rows, pieces: Some(k), units: u, recurrent: None }),
                 None => {
                     cx.error_spanned_by(
                         stage,
@@ -708,6 +803,19 @@ fn layer_kind(cx: &mut Ctxt, line: &Line, stage: &Stage) -> Option<(usize, Optio
             );
             None
         }
+        (kind @ ("rnn" | "rnn_sequence"), [width]) => {
+            let example = format!("{kind}(16)");
+            let units = count(cx, line, width, (kind, "width", "unit"), &example)?;
+            let every = kind == "rnn_sequence";
+            Some(Kind { rows: units, pieces: None, units, recurrent: Some(every) })
+        }
+        (kind @ ("rnn" | "rnn_sequence"), _) => {
+            cx.error_spanned_by(
+                stage,
+                format!("`{kind}` takes one argument, its number of units, like `{kind}(16)`"),
+            );
+            None
+        }
         _ => {
             let hint = did_you_mean(&word, LAYER_KINDS.iter().copied().chain([DROPOUT]));
             let known =
@@ -716,6 +824,15 @@ fn layer_kind(cx: &mut Ctxt, line: &Line, stage: &Stage) -> Option<(usize, Optio
             None
         }
     }
+}
+
+/// A line's layer as written: the rows of its affine map, maxout's pieces, the units, and for
+/// a recurrent layer whether it outputs every state (`rnn_sequence`) or the last (`rnn`).
+struct Kind {
+    rows: usize,
+    pieces: Option<usize>,
+    units: usize,
+    recurrent: Option<bool>,
 }
 
 /// A positive integer argument: a layer's units or maxout's pieces. `what` is the layer kind,
@@ -762,7 +879,7 @@ fn count(
 fn dropout_rate(cx: &mut Ctxt, stage: &Stage) -> Option<f64> {
     let args: Vec<&Expr> = match stage {
         Stage::Call { args, .. } => args.iter().flat_map(|(_, a)| a.iter()).collect(),
-        Stage::Lit { .. } | Stage::Sum(_) => Vec::new(),
+        Stage::Lit { .. } | Stage::Sum(_) | Stage::Sequence { .. } => Vec::new(),
     };
     let [arg] = args.as_slice() else {
         cx.error_spanned_by(
@@ -797,7 +914,7 @@ fn dropout_rate(cx: &mut Ctxt, stage: &Stage) -> Option<f64> {
 fn activation(cx: &mut Ctxt, stage: &Stage) -> Option<Activation> {
     let (name, args) = match stage {
         Stage::Call { name, args } => (name, args),
-        Stage::Lit { .. } | Stage::Sum(_) => {
+        Stage::Lit { .. } | Stage::Sum(_) | Stage::Sequence { .. } => {
             cx.error_spanned_by(stage, "expected an activation after `->`, like `relu`");
             return None;
         }
@@ -851,6 +968,24 @@ fn activation(cx: &mut Ctxt, stage: &Stage) -> Option<Activation> {
             };
             cx.error_spanned_by(first, format!("`{word}` takes no parameters{hint}"));
             None
+        }
+    }
+}
+
+/// Rejects a recurrent output line: the losses read a layer's output, and a recurrent layer's
+/// activation is applied inside its loop over the steps.
+fn check_output_not_recurrent(cx: &mut Ctxt, output: &ir::Node, line: &Line) {
+    if output.recurrence().is_some() {
+        let stage = line.stages.iter().find(
+            |s| matches!(s, Stage::Call { name, .. } if name == "rnn" || name == "rnn_sequence"),
+        );
+        let message = format!(
+            "line `{}` is the network's output and cannot be recurrent; read its state with a `dense` line after it, like `output: dense(2)`",
+            line.key
+        );
+        match stage {
+            Some(stage) => cx.error_spanned_by(stage, message),
+            None => cx.error_spanned_by(&line.key, message),
         }
     }
 }
@@ -911,11 +1046,24 @@ fn check_parameter_count(cx: &mut Ctxt, line: &Line, node: &ir::Node, total: &mu
     let Some(linear) = &node.linear else {
         return true;
     };
+    let inputs = linear.recurrent.map_or(node.inputs, |r| r.width.saturating_add(linear.rows));
     let node_params = linear
         .rows
-        .checked_mul(node.inputs)
+        .checked_mul(inputs)
         .and_then(|w| w.checked_add(linear.rows))
         .and_then(|p| p.checked_add(node.activation_params()));
+    if linear.recurrent.is_some() && node_params.is_some_and(|p| p > INLINE_PARAMS) {
+        let stage = line.stages.iter().find(|s| matches!(s, Stage::Call { name, .. } if name == "rnn" || name == "rnn_sequence")).unwrap_or(&line.stages[0]);
+        cx.error_spanned_by(
+            stage,
+            format!(
+                "recurrent layer `{}` has {} parameters; a recurrent layer keeps its parameters inline, at most {INLINE_PARAMS} (64 KiB in `f64`)",
+                line.key,
+                node_params.unwrap_or(0)
+            ),
+        );
+        return false;
+    }
     match node_params.and_then(|p| total.checked_add(p)).filter(|&t| t <= MAX_PARAMS) {
         Some(t) => {
             *total = t;
@@ -950,7 +1098,10 @@ fn unused_nodes(nodes: &[ir::Node]) -> Vec<Ident> {
 /// remain inline, so that no network struct is larger than 64 KiB.
 fn place_parameters(nodes: &mut [ir::Node]) {
     let mut inline: usize = nodes.iter().map(ir::Node::params).sum();
-    let mut by_size: Vec<usize> = (0..nodes.len()).filter(|&i| nodes[i].linear.is_some()).collect();
+    // Recurrent layers stay inline: they are at most INLINE_PARAMS each (`check_parameter_count`).
+    let mut by_size: Vec<usize> = (0..nodes.len())
+        .filter(|&i| nodes[i].linear.as_ref().is_some_and(|l| l.recurrent.is_none()))
+        .collect();
     by_size.sort_by_key(|&i| std::cmp::Reverse(nodes[i].params()));
     for i in by_size {
         if inline <= INLINE_PARAMS {
@@ -968,6 +1119,7 @@ fn stage_name(stage: &Stage) -> String {
         Stage::Call { name, .. } => name.unraw().to_string(),
         Stage::Lit { .. } => "a literal".into(),
         Stage::Sum(_) => "a sum".into(),
+        Stage::Sequence { .. } => "a sequence".into(),
     }
 }
 

@@ -81,11 +81,19 @@ fn describe(net: &Network, node: &Node) -> String {
             text += &format!("reads `concat({})`, ", reads(sources, ", "));
         }
     }
-    match node.linear.as_ref().and_then(|l| l.pieces) {
-        Some(pieces) => {
-            text += &format!("maxout {} -> {} x {pieces} pieces", node.inputs, node.outputs);
+    if let Some((linear, r)) = node.linear.as_ref().zip(node.recurrence()) {
+        let what = if r.every { "every state" } else { "the last state" };
+        text += &format!(
+            "recurrent over {} steps of {} -> {} units ({what})",
+            r.steps, r.width, linear.rows
+        );
+    } else {
+        match node.linear.as_ref().and_then(|l| l.pieces) {
+            Some(pieces) => {
+                text += &format!("maxout {} -> {} x {pieces} pieces", node.inputs, node.outputs);
+            }
+            None => text += &format!("dense {} -> {}", node.inputs, node.outputs),
         }
-        None => text += &format!("dense {} -> {}", node.inputs, node.outputs),
     }
     text += &format!(", {}", activation_name(node.activation));
     if let Some(p) = node.dropout {
@@ -113,6 +121,10 @@ fn trace_struct(net: &Network) -> TokenStream {
         if let Some(linear) = node.linear.as_ref().filter(|l| l.pieces.is_some()) {
             let (h, v_h) = (&names.h, vector(linear.rows));
             fields.extend(quote!(#h: #v_h,));
+        }
+        if let Some((linear, r)) = node.linear.as_ref().zip(node.recurrence()) {
+            let (sz, sa, states) = (&names.sz, &names.sa, matrix(linear.rows, r.steps));
+            fields.extend(quote!(#sz: #states, #sa: #states,));
         }
         let (z, a) = (&names.z, &names.a);
         fields.extend(quote!(#z: #v, #a: #v,));
@@ -166,6 +178,9 @@ fn api(net: &Network) -> TokenStream {
         }
         if node.linear.as_ref().is_some_and(|l| l.pieces.is_some()) {
             fields.push(names.h);
+        }
+        if node.recurrence().is_some() {
+            fields.extend([names.sz, names.sa]);
         }
         if node.dropout.is_some() {
             fields.extend([names.m, names.y]);
@@ -508,6 +523,9 @@ fn forward_nodes(net: &Network) -> TokenStream {
             }
         };
         match &node.linear {
+            Some(linear) if linear.recurrent.is_some() => {
+                out.extend(recurrent_forward(node, &input));
+            }
             Some(linear) => {
                 let w = matrix(linear.rows, node.inputs);
                 let b = vector(linear.rows);
@@ -533,8 +551,11 @@ fn forward_nodes(net: &Network) -> TokenStream {
             }
             None => {}
         }
-        let apply = apply_activation(node, z);
-        out.extend(quote!(let #a: #v = #apply;));
+        // A recurrent layer applies its activation at every step.
+        if node.recurrence().is_none() {
+            let apply = apply_activation(node, z);
+            out.extend(quote!(let #a: #v = #apply;));
+        }
         if let Some(p) = node.dropout {
             let p = Literal::f64_suffixed(p);
             out.extend(quote! {
@@ -608,6 +629,11 @@ fn backward(net: &Network, start: Start) -> TokenStream {
             let m = &names.m;
             body.extend(quote!(let d: #v = d.component_mul(&trace.#m);));
         }
+        if node.recurrence().is_some() {
+            body.extend(recurrent_backward(net, node));
+            out.extend(quote!({ #body }));
+            continue;
+        }
         if !fused {
             body.extend(activation_backward(node));
         }
@@ -650,6 +676,141 @@ fn backward(net: &Network, start: Start) -> TokenStream {
         out.extend(quote!({ #body }));
     }
     out
+}
+
+/// A recurrent layer over its sequence, a loop with static bounds (the code does not grow with
+/// the steps): `z_t = W x_t + U h_{t-1} + b`, `h_t = f(z_t)`, `h_0 = 0`, keeping every `z_t`
+/// and `h_t` as the columns of `n_sz` and `n_sa`; the node's value is the last state, or all
+/// of them one after the other for `rnn_sequence`.
+fn recurrent_forward(node: &Node, input: &TokenStream) -> TokenStream {
+    let (Some(linear), Some(r)) = (&node.linear, node.recurrence()) else {
+        return TokenStream::new();
+    };
+    let Names { sz, sa, z, a, .. } = Names::of(node);
+    let field = &node.name;
+    let (width, steps) = (n(r.width), n(r.steps));
+    let (h, states, v) = (vector(linear.rows), matrix(linear.rows, r.steps), vector(node.outputs));
+    let (w, u) = (matrix(linear.rows, r.width), matrix(linear.rows, linear.rows));
+    let f = element_wise(node.activation).unwrap_or_else(|| quote!(::nn::activation::Identity));
+    let value = |states: &Ident| {
+        if r.every {
+            quote!(<#v>::from_column_slice(#states.as_slice()))
+        } else {
+            quote!(#states.column(#steps - 1).into_owned())
+        }
+    };
+    let (z_value, a_value) = (value(&sz), value(&sa));
+    quote! {
+        let mut #sz = <#states>::zeros();
+        let mut #sa = <#states>::zeros();
+        {
+            let w: &#w = &self.#field.weight;
+            let u: &#u = &self.#field.recurrent;
+            let b: &#h = &self.#field.bias;
+            let mut state = <#h>::zeros();
+            for t in 0..#steps {
+                let z_t: #h = w * (#input).fixed_rows::<#width>(t * #width) + u * &state + b;
+                state = z_t.map(|v| ::nn::activation::Activation::<T>::f(&#f, v));
+                #sz.set_column(t, &z_t);
+                #sa.set_column(t, &state);
+            }
+        }
+        let #z: #v = #z_value;
+        let #a: #v = #a_value;
+    }
+}
+
+/// Backpropagation through time for a recurrent layer, from `d`, the gradient with respect to
+/// its value: step by step from the last, `dz_t = f'(z_t) (d_t + U^T dz_{t+1})`, adding
+/// `dz_t x_t^T` to `dW`, `dz_t h_{t-1}^T` to `dU`, `dz_t` to `db`, and `W^T dz_t` to the
+/// gradient of step `t` of the sequence the layer reads.
+fn recurrent_backward(net: &Network, node: &Node) -> TokenStream {
+    let (Some(linear), Some(r)) = (&node.linear, node.recurrence()) else {
+        return TokenStream::new();
+    };
+    let Names { sz, sa, .. } = Names::of(node);
+    let field = &node.name;
+    let (rows, width, steps) = (n(linear.rows), n(r.width), n(r.steps));
+    let (h, x_t) = (vector(linear.rows), vector(r.width));
+    let f = element_wise(node.activation).unwrap_or_else(|| quote!(::nn::activation::Identity));
+    let input = gathered_input(net, node);
+    let incoming = if r.every {
+        quote!(dh += d.fixed_rows::<#rows>(t * #rows);)
+    } else {
+        quote! {
+            if t + 1 == #steps {
+                dh += &d;
+            }
+        }
+    };
+    let to_source = match node.combine {
+        Combine::Read(Source::Node(k)) => {
+            let d_k = d_name(&net.nodes[k]);
+            quote! {
+                let mut rows = #d_k.fixed_rows_mut::<#width>(t * #width);
+                rows += self.#field.weight.tr_mul(&dz);
+            }
+        }
+        _ => quote! {
+            if let ::core::option::Option::Some(d_input) = d_input.as_deref_mut() {
+                let step: #x_t = self.#field.weight.tr_mul(&dz);
+                let mut rows = d_input.fixed_rows_mut::<#width>(t * #width);
+                rows += step;
+            }
+        },
+    };
+    quote! {
+        let mut carry = <#h>::zeros();
+        for t in (0..#steps).rev() {
+            let mut dh: #h = carry;
+            #incoming
+            let dz: #h = dh.zip_zip_map(&trace.#sz.column(t), &trace.#sa.column(t), |g, z, a| {
+                g * ::nn::activation::Activation::<T>::df(&#f, z, a)
+            });
+            grad.#field.weight.ger(scale, &dz, &(#input).fixed_rows::<#width>(t * #width), T::one());
+            if t > 0 {
+                grad.#field.recurrent.ger(scale, &dz, &trace.#sa.column(t - 1), T::one());
+            }
+            grad.#field.bias.axpy(scale, &dz, T::one());
+            #to_source
+            carry = self.#field.recurrent.tr_mul(&dz);
+        }
+    }
+}
+
+/// A recurrent layer's tangent: `dz_t = W dx_t + U dh_{t-1}`, `dh_t = f'(z_t) dz_t`.
+fn recurrent_jvp(node: &Node) -> TokenStream {
+    let (Some(linear), Some(r)) = (&node.linear, node.recurrence()) else {
+        return TokenStream::new();
+    };
+    let Names { sz, sa, .. } = Names::of(node);
+    let field = &node.name;
+    let (rows, width, steps) = (n(linear.rows), n(r.width), n(r.steps));
+    let (h, v) = (vector(linear.rows), vector(node.outputs));
+    let (w, u) = (matrix(linear.rows, r.width), matrix(linear.rows, linear.rows));
+    let f = element_wise(node.activation).unwrap_or_else(|| quote!(::nn::activation::Identity));
+    let (store, result) = if r.every {
+        (quote!(out.fixed_rows_mut::<#rows>(t * #rows).copy_from(&state);), quote!(out))
+    } else {
+        (quote!(), quote!(state))
+    };
+    quote! {
+        let d: #v = {
+            let w: &#w = &self.#field.weight;
+            let u: &#u = &self.#field.recurrent;
+            let mut state = <#h>::zeros();
+            let mut out = <#v>::zeros();
+            for t in 0..#steps {
+                let tz: #h = w * d.fixed_rows::<#width>(t * #width) + u * &state;
+                state = tz.zip_zip_map(&trace.#sz.column(t), &trace.#sa.column(t), |g, z, a| {
+                    g * ::nn::activation::Activation::<T>::df(&#f, z, a)
+                });
+                #store
+            }
+            let _ = &mut out;
+            #result
+        };
+    }
 }
 
 /// Where the backward pass starts: from the loss's gradient, or from a cotangent `u` of the
@@ -704,6 +865,11 @@ fn tangents(net: &Network) -> TokenStream {
             }
         };
         let mut body = quote!(let d: #v_in = #input;);
+        if node.recurrence().is_some() {
+            body.extend(recurrent_jvp(node));
+            out.extend(quote!(let #t: #v = { #body d };));
+            continue;
+        }
         if let Some(linear) = &node.linear {
             let v_h = vector(linear.rows);
             let w = matrix(linear.rows, node.inputs);
@@ -818,17 +984,16 @@ fn l2_penalty(net: &Network) -> (TokenStream, TokenStream) {
     };
     let half = Literal::f64_suffixed(lambda / 2.0);
     let lambda = Literal::f64_suffixed(lambda);
-    let fields: Vec<&Ident> = layers(net).map(|l| &l.name).collect();
-    let grads = layers(net).map(|node| {
-        let field = &node.name;
-        let w = matrix(node.linear.as_ref().map_or(0, |l| l.rows), node.inputs);
+    let weights: Vec<(TokenStream, TokenStream)> = layers(net).flat_map(weights).collect();
+    let paths = weights.iter().map(|w| &w.0);
+    let grads = weights.iter().map(|(path, ty)| {
         quote! {
-            let w: &#w = &self.#field.weight;
-            grad.#field.weight.zip_apply(w, |g, w| *g += lambda * w);
+            let w: &#ty = &self.#path;
+            grad.#path.zip_apply(w, |g, w| *g += lambda * w);
         }
     });
     (
-        quote!(<T as ::nn::Float>::lit(#half) * (T::zero() #(+ self.#fields.weight.norm_squared())*)),
+        quote!(<T as ::nn::Float>::lit(#half) * (T::zero() #(+ self.#paths.norm_squared())*)),
         quote! {
             /// Adds `lambda * W` to the gradient of every weight.
             #[inline]
@@ -838,6 +1003,20 @@ fn l2_penalty(net: &Network) -> (TokenStream, TokenStream) {
             }
         },
     )
+}
+
+/// A layer's weight matrices (what weight decay applies to), with their types: `W`, and a
+/// recurrent layer's `U`.
+fn weights(node: &Node) -> Vec<(TokenStream, TokenStream)> {
+    let field = &node.name;
+    let rows = node.linear.as_ref().map_or(0, |l| l.rows);
+    match node.recurrence() {
+        Some(r) => vec![
+            (quote!(#field.weight), matrix(rows, r.width)),
+            (quote!(#field.recurrent), matrix(rows, rows)),
+        ],
+        None => vec![(quote!(#field.weight), matrix(rows, node.inputs))],
+    }
 }
 
 /// `impl nn::Network<T>`: the sizes and the parameter visitor, one call per tensor.
@@ -861,7 +1040,7 @@ fn network_impl(net: &Network) -> TokenStream {
         .flat_map(|node| {
             let field = &node.name;
             let rows = n(node.linear.as_ref().map_or(0, |l| l.rows));
-            let cols = n(node.inputs);
+            let cols = n(node.recurrence().map_or(node.inputs, |r| r.width));
             let mut tensors = vec![
                 (
                     quote!(#field.weight),
@@ -876,6 +1055,13 @@ fn network_impl(net: &Network) -> TokenStream {
                     quote!((#rows, 1)),
                 ),
             ];
+            if node.recurrence().is_some() {
+                let name = format!("{}.recurrent", field.unraw());
+                tensors.insert(
+                    1,
+                    (quote!(#field.recurrent), name, quote!(Weight), quote!((#rows, #rows))),
+                );
+            }
             if let Some(learnable) = node.activation.learnable() {
                 let count = n(node.activation_params());
                 let name = format!("{}.{}", field.unraw(), learnable.param);
@@ -977,7 +1163,12 @@ fn layer_info(net: &Network, node: &Node) -> TokenStream {
     };
     let (kind, reads) = match (&node.linear, &node.combine) {
         (Some(linear), combine) => {
-            let kind = if linear.pieces.is_some() { "maxout" } else { "dense" };
+            let kind = match (linear.pieces, linear.recurrent) {
+                (Some(_), _) => "maxout",
+                (None, Some(r)) if r.every => "rnn_sequence",
+                (None, Some(_)) => "rnn",
+                (None, None) => "dense",
+            };
             let reads = match combine {
                 Combine::Read(source) => source_name(net, *source),
                 Combine::Sum(sources) => names(sources).join(" + "),
@@ -1027,10 +1218,23 @@ fn flops(node: &Node) -> usize {
         Combine::Sum(sources) => (sources.len() - 1).saturating_mul(node.inputs),
         Combine::Read(_) | Combine::Concat(_) => 0,
     };
-    let linear = node.linear.as_ref().map_or(0, |l| {
-        let pieces = if l.pieces.is_some() { l.rows - node.outputs } else { 0 };
-        node.inputs.saturating_mul(l.rows).saturating_mul(2).saturating_add(l.rows + pieces)
+    let linear = node.linear.as_ref().map_or(0, |l| match l.recurrent {
+        // Every step: W x_t, U h_{t-1}, the bias and the activation.
+        Some(r) => r
+            .width
+            .saturating_add(l.rows)
+            .saturating_mul(l.rows)
+            .saturating_mul(2)
+            .saturating_add(2 * l.rows)
+            .saturating_mul(r.steps),
+        None => {
+            let pieces = if l.pieces.is_some() { l.rows - node.outputs } else { 0 };
+            node.inputs.saturating_mul(l.rows).saturating_mul(2).saturating_add(l.rows + pieces)
+        }
     });
+    if node.recurrence().is_some() {
+        return linear;
+    }
     let activation = match node.activation {
         Activation::Identity => 0,
         Activation::Softmax => node.outputs.saturating_mul(3),
@@ -1239,6 +1443,10 @@ fn layers(net: &Network) -> impl Iterator<Item = &Node> {
 /// `::nn::Dense<T, 8, 2>`, with the activation's parameter count when it has some.
 fn layer_type(node: &Node) -> TokenStream {
     let (rows, boxed) = node.linear.as_ref().map_or((0, false), |l| (l.rows, l.boxed));
+    if let Some(r) = node.recurrence() {
+        let (o, i) = (n(rows), n(r.width));
+        return quote!(::nn::Recurrent<T, #o, #i>);
+    }
     let (o, i) = (n(rows), n(node.inputs));
     let ty = if boxed { quote!(::nn::BoxedDense) } else { quote!(::nn::Dense) };
     match node.activation_params() {
@@ -1252,6 +1460,9 @@ fn layer_type(node: &Node) -> TokenStream {
 
 /// The names of a node's intermediates (see the module docs).
 struct Names {
+    /// A recurrent layer's pre-activations and states, one column per step.
+    sz: Ident,
+    sa: Ident,
     input: Ident,
     h: Ident,
     z: Ident,
@@ -1264,6 +1475,8 @@ impl Names {
     fn of(node: &Node) -> Names {
         let name = &node.name;
         Names {
+            sz: format_ident!("{}_sz", name),
+            sa: format_ident!("{}_sa", name),
             input: format_ident!("{}_in", name),
             h: format_ident!("{}_h", name),
             z: format_ident!("{}_z", name),

@@ -9,6 +9,8 @@ pub struct Network {
     pub attrs: Vec<Attribute>,
     pub vis: Visibility,
     pub name: Ident,
+    /// The width of one sample; for a sequence (`input: 4 x 10`), its steps one after the
+    /// other (`4 * 10`).
     pub inputs: usize,
     pub nodes: Vec<Node>,
     pub loss: Loss,
@@ -86,7 +88,14 @@ pub struct Node {
 
 impl Node {
     pub fn params(&self) -> usize {
-        self.linear.as_ref().map_or(0, |l| l.rows * self.inputs + l.rows + self.activation_params())
+        self.linear.as_ref().map_or(0, |l| match l.recurrent {
+            Some(r) => l.rows * r.width + l.rows * l.rows + l.rows,
+            None => l.rows * self.inputs + l.rows + self.activation_params(),
+        })
+    }
+
+    pub fn recurrence(&self) -> Option<Recurrence> {
+        self.linear.as_ref().and_then(|l| l.recurrent)
     }
 
     /// How many learnable scalars the activation has: one per unit, one for the layer, or none.
@@ -104,8 +113,19 @@ impl Node {
 pub struct Linear {
     pub rows: usize,
     pub pieces: Option<usize>,
+    /// For `rnn(rows)`: the sequence it reads, `h_t = f(W x_t + U h_{t-1} + b)`.
+    pub recurrent: Option<Recurrence>,
     /// Parameters on the heap rather than inline (see `check::place_parameters`).
     pub boxed: bool,
+}
+
+/// The sequence a recurrent layer reads: `steps` steps of `width`; `every` when the layer
+/// outputs every state (`rnn_sequence`), not only the last (`rnn`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Recurrence {
+    pub width: usize,
+    pub steps: usize,
+    pub every: bool,
 }
 
 /// A learnable activation's parameter: its name in the visitor, whether the layer shares one
@@ -213,8 +233,9 @@ pub const ACTIVATIONS: &[ActivationSpec] = &[
     },
 ];
 
-/// Words that start a layer: `dense(units)` and `maxout(units, pieces)`.
-pub const LAYER_KINDS: &[&str] = &["dense", "maxout"];
+/// Words that start a layer: `dense(units)`, `maxout(units, pieces)`, and the recurrent
+/// `rnn(units)` (the last state) and `rnn_sequence(units)` (every state).
+pub const LAYER_KINDS: &[&str] = &["dense", "maxout", "rnn", "rnn_sequence"];
 
 /// `dropout(p)`: after the activation, or a line of its own.
 pub const DROPOUT: &str = "dropout";

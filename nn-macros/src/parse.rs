@@ -7,7 +7,7 @@
 //! Network := Attribute* Visibility `struct` Ident Generics `{` (Line `,`)* Line? `}`
 //! Line    := Ident `:` Item (`->` Item)*
 //! Item    := Stage (`+` Stage)*
-//! Stage   := `-`? Literal | Ident (`(` (Expr `,`)* Expr? `)`)?
+//! Stage   := `-`? Literal (`x` Stage)? | Ident (`(` (Expr `,`)* Expr? `)`)?
 //! ```
 //!
 //! `input: 2`, `loss: mse` and `l2: 1e-4` are lines like any other; every other line is a
@@ -51,6 +51,12 @@ pub enum Stage {
     },
     /// Two or more stages joined by `+`.
     Sum(Punctuated<Stage, Token![+]>),
+    /// A sequence's shape, `4 x 10`: the width of one step, `x`, the number of steps.
+    Sequence {
+        width: Box<Stage>,
+        by: Ident,
+        steps: Box<Stage>,
+    },
 }
 
 /// A stage prints back as written, so that an error about it covers all of its tokens.
@@ -68,6 +74,11 @@ impl ToTokens for Stage {
                 }
             }
             Stage::Sum(terms) => terms.to_tokens(tokens),
+            Stage::Sequence { width, by, steps } => {
+                width.to_tokens(tokens);
+                by.to_tokens(tokens);
+                steps.to_tokens(tokens);
+            }
         }
     }
 }
@@ -132,7 +143,14 @@ impl Parse for Stage {
         if lookahead.peek(Lit) {
             let minus = input.parse()?;
             let lit: proc_macro2::Literal = input.parse()?;
-            return Ok(Stage::Lit { minus, lit: Lit::new(lit) });
+            let stage = Stage::Lit { minus, lit: Lit::new(lit) };
+            // `4 x 10`: a sequence of 10 steps of width 4.
+            if input.peek(Ident) && input.fork().parse::<Ident>().is_ok_and(|i| i == "x") {
+                let by: Ident = input.parse()?;
+                let steps: Stage = input.parse()?;
+                return Ok(Stage::Sequence { width: Box::new(stage), by, steps: Box::new(steps) });
+            }
+            return Ok(stage);
         }
         if !lookahead.peek(Ident) {
             return Err(lookahead.error());

@@ -62,6 +62,15 @@ const VALID: &[&str] = &[
     }
     ",
     "
+    struct Memory {
+        input: 3 x 10,
+        first: rnn_sequence(4) -> tanh,
+        second: rnn(5) -> sigmoid -> dropout(0.1),
+        out: concat(second, first) -> dense(2) -> softmax,
+        loss: cross_entropy,
+    }
+    ",
+    "
     struct Conventions {
         input: 2,
         torch: dense(3) -> hard_sigmoid_pytorch,
@@ -308,7 +317,7 @@ fn graph_errors_name_what_is_wrong() {
         [
             "cannot add `b` of width 4 to `a` of width 3; the terms of a sum need the same width",
             "`c` is defined below line `t`; a line reads from the input and the lines above it, so that the network has no cycles: move `c` above `t`",
-            "unknown layer kind `hiden`; expected one of `dense`, `maxout`",
+            "unknown layer kind `hiden`; expected one of `dense`, `maxout`, `rnn`, `rnn_sequence`",
         ]
     );
     let messages = error_messages(
@@ -438,6 +447,10 @@ const REPLACEMENTS: &[&str] = &[
     "a",
     "s",
     "m",
+    "rnn",
+    "rnn_sequence",
+    "x",
+    "4 x 10",
 ];
 
 /// A block as a list of source fragments: every token, with the two sides of a group as

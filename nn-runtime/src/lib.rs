@@ -25,7 +25,7 @@ pub use data::{Csv, DataError, Dataset, Split, Standardizer};
 pub use gradcheck::{gradcheck, gradcheck_with, GradCheck, GradCheckConfig};
 pub use init::Init;
 pub use io::WeightsError;
-pub use layer::{zeroed_box, BoxedDense, Dense};
+pub use layer::{zeroed_box, BoxedDense, Dense, Recurrent};
 pub use metrics::ConfusionMatrix;
 pub use network::{axpy, norm_squared, Model, Network, Param, ParamKind, ParamMut, StateVisitor};
 pub use optim::{clip_grad_norm, Adam, AdamW, Momentum, Optimizer, RmsProp, Schedule, Sgd};

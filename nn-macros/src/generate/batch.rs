@@ -20,9 +20,12 @@ const MIN_WIDTH: usize = 8;
 
 /// Whether the network's batch calls take the batched path.
 pub fn worthwhile(net: &Network) -> bool {
-    net.nodes.iter().any(|node| {
-        node.linear.as_ref().is_some_and(|l| l.rows >= MIN_WIDTH && node.inputs >= MIN_WIDTH)
-    })
+    // Recurrent layers have only the per-sample code.
+    let recurrent = net.nodes.iter().any(|node| node.recurrence().is_some());
+    !recurrent
+        && net.nodes.iter().any(|node| {
+            node.linear.as_ref().is_some_and(|l| l.rows >= MIN_WIDTH && node.inputs >= MIN_WIDTH)
+        })
 }
 
 /// The regions of the forward pass, in order, with their widths (scalars per sample).

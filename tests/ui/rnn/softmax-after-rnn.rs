@@ -1,0 +1,10 @@
+nn::network! {
+    pub struct Seq {
+        input: 4 x 10,
+        memory: rnn(8) -> softmax,
+        output: dense(1),
+        loss: mse,
+    }
+}
+
+fn main() {}
