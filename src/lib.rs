@@ -118,6 +118,49 @@
 //! assert_eq!(net.memory.recurrent.shape(), (16, 16));
 //! ```
 //!
+//! ## Graph networks
+//!
+//! Section 4.2.3's graph networks: `input: graph(5, 3)` declares a graph of 5 nodes with 3
+//! features each. A sample is one vector: the features node after node, then the 5 x 5
+//! adjacency matrix column after column ([`graph::graph_input`] builds it and checks the
+//! adjacency: finite, non-negative, symmetric), so every sample may be a different graph of
+//! 5 nodes. A graph convolution (Kipf and Welling) reads the node features:
+//!
+//! ```text
+//! conv: graph_conv(8) -> relu,   // H' = f(A_hat H W^T + b), A_hat = D^-1/2 (A + I) D^-1/2
+//! ```
+//!
+//! `H` has a row per node; each node's output is `8` units, the line's value the nodes'
+//! outputs node after node (40 values), which another `graph_conv` can read. `A_hat`
+//! normalises the adjacency of the sample ([`graph::normalize`]); the input gradient covers
+//! the adjacency too. The parameters are a [`Dense`] of `W` (`8 x 3`) and `b`. A node-level
+//! output is a `graph_conv` line: `out: graph_conv(1) -> sigmoid` with
+//! `binary_cross_entropy` classifies every node.
+//!
+//! ```
+//! use nn::nalgebra::SMatrix;
+//!
+//! nn::network! {
+//!     /// One probability per node of a 4-node graph.
+//!     struct Nodes {
+//!         input: graph(4, 2),
+//!         conv: graph_conv(8) -> relu,
+//!         out: graph_conv(1) -> sigmoid,
+//!         loss: binary_cross_entropy,
+//!     }
+//! }
+//! let features = SMatrix::<f64, 2, 4>::from_fn(|i, j| (i + j) as f64 / 4.0);
+//! // A path 0 - 1 - 2 - 3.
+//! let mut adjacency = SMatrix::<f64, 4, 4>::zeros();
+//! for i in 0..3 {
+//!     adjacency[(i, i + 1)] = 1.0;
+//!     adjacency[(i + 1, i)] = 1.0;
+//! }
+//! let x = nn::graph::graph_input(&features, &adjacency).unwrap();
+//! let p = Nodes::<f64>::seeded(1).forward(&x);
+//! assert!(p.iter().all(|&p| 0.0 < p && p < 1.0));
+//! ```
+//!
 //! Activations (section 4.1 of the textbook; formulas and derivatives in [`activation`]):
 //!
 //! | written | function |

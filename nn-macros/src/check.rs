@@ -37,6 +37,7 @@ pub fn network(cx: &mut Ctxt, def: &NetworkDef) -> Option<ir::Network> {
 
     let mut inputs: Option<(usize, &Line)> = None;
     let mut sequence: Option<(usize, usize)> = None;
+    let mut graph_input: Option<(usize, usize)> = None;
     let mut loss: Option<(ir::Loss, &Line)> = None;
     let mut l2: Option<(f64, &Line)> = None;
     // Every node's line, including those of nodes with errors, in order, so that a line can
@@ -53,9 +54,15 @@ pub fn network(cx: &mut Ctxt, def: &NetworkDef) -> Option<ir::Network> {
         match line.key.to_string().as_str() {
             "input" => {
                 check_once(cx, line, inputs.map(|i| i.1));
-                if let Some((n, steps)) = input_width(cx, line) {
+                if let Some((n, shape)) = input_width(cx, line) {
                     if inputs.is_none() {
-                        sequence = steps;
+                        match shape {
+                            Some(Shape::Sequence(width, steps)) => sequence = Some((width, steps)),
+                            Some(Shape::Graph(nodes, features)) => {
+                                graph_input = Some((nodes, features));
+                            }
+                            None => {}
+                        }
                     }
                     inputs.get_or_insert((n, line));
                 }
@@ -80,7 +87,12 @@ pub fn network(cx: &mut Ctxt, def: &NetworkDef) -> Option<ir::Network> {
                 None => {
                     let index = nodes.len();
                     check_unique_layer(cx, line, &lines[..index]);
-                    let graph = Graph { lines: &lines, inputs: inputs.map(|i| i.0), sequence };
+                    let graph = Graph {
+                        lines: &lines,
+                        inputs: inputs.map(|i| i.0),
+                        sequence,
+                        graph: graph_input,
+                    };
                     let node = node(cx, &graph, index, &nodes)
                         .filter(|node| check_parameter_count(cx, line, node, &mut params));
                     nodes.push(node);
@@ -149,6 +161,7 @@ pub fn network(cx: &mut Ctxt, def: &NetworkDef) -> Option<ir::Network> {
         vis: def.vis.clone(),
         name: def.name.clone(),
         inputs,
+        graph: graph_input,
         nodes,
         loss,
         l2: l2.map(|l| l.0),
@@ -260,14 +273,38 @@ fn check_unique_layer(cx: &mut Ctxt, line: &Line, earlier: &[&Line]) {
 
 /// `input: 2`, or a sequence `input: 4 x 10` (10 steps of width 4, the input then being the
 /// 40 values step after step); rejects `input: 0`, `input: -2`, `input: n` and `input: 4 x 0`.
-fn input_width(cx: &mut Ctxt, line: &Line) -> Option<(usize, Option<(usize, usize)>)> {
+fn input_width(cx: &mut Ctxt, line: &Line) -> Option<(usize, Option<Shape>)> {
     match single_stage(cx, line)? {
+        Stage::Call { name, args: Some((_, args)) } if name == "graph" => {
+            let args: Vec<&Expr> = args.iter().collect();
+            let [nodes, features] = args.as_slice() else {
+                cx.error_spanned_by(
+                    &line.stages[0],
+                    "`graph` takes the node count and the features per node, like `input: graph(5, 3)`",
+                );
+                return None;
+            };
+            let nodes = count(cx, line, nodes, ("graph", "node count", "node"), "graph(5, 3)");
+            let features =
+                count(cx, line, features, ("graph", "features", "feature"), "graph(5, 3)");
+            let (nodes, features) = (nodes?, features?);
+            let width = nodes
+                .checked_mul(features)
+                .and_then(|f| nodes.checked_mul(nodes).and_then(|a| f.checked_add(a)));
+            match width {
+                Some(n) => Some((n, Some(Shape::Graph(nodes, features)))),
+                None => {
+                    cx.error_spanned_by(&line.stages[0], "the input is too large to fit in memory");
+                    None
+                }
+            }
+        }
         Stage::Sequence { width, steps, .. } => {
             let width = positive(cx, width, "`input` needs a width of at least 1");
             let steps = positive(cx, steps, "a sequence needs at least one step");
             let (width, steps) = (width?, steps?);
             match width.checked_mul(steps) {
-                Some(n) => Some((n, Some((width, steps)))),
+                Some(n) => Some((n, Some(Shape::Sequence(width, steps)))),
                 None => {
                     cx.error_spanned_by(&line.stages[0], "the input is too large to fit in memory");
                     None
@@ -285,6 +322,13 @@ fn input_width(cx: &mut Ctxt, line: &Line) -> Option<(usize, Option<(usize, usiz
             None
         }
     }
+}
+
+/// What an input is made of, beside its width: a sequence (`4 x 10`: width of a step, steps)
+/// or a graph (`graph(5, 3)`: nodes, features per node).
+enum Shape {
+    Sequence(usize, usize),
+    Graph(usize, usize),
 }
 
 /// A positive integer literal: a width, a number of steps.
@@ -389,6 +433,8 @@ struct Graph<'a> {
     inputs: Option<usize>,
     /// `input: 4 x 10`: the width of one step and the number of steps.
     sequence: Option<(usize, usize)>,
+    /// `input: graph(5, 3)`: the node count and the features per node.
+    graph: Option<(usize, usize)>,
 }
 
 /// How a line starts: with the node it reads from (`a ->`, `a + b`, `concat(a, b)`), whose
@@ -500,13 +546,18 @@ fn node(
                             ),
                         );
                         ok = false;
-                    } else if linear.as_ref().is_some_and(|l| l.recurrent.is_some())
+                    } else if linear.as_ref().is_some_and(|l| l.recurrent.is_some() || l.graph)
                         && (act.learnable().is_some() || act == Activation::Softmax)
                     {
+                        let (layer, scope) = if linear.as_ref().is_some_and(|l| l.graph) {
+                            ("a graph convolution", "to each node's units")
+                        } else {
+                            ("a recurrent layer", "at every step")
+                        };
                         cx.error_spanned_by(
                             stage,
                             format!(
-                                "`{word}` cannot follow a recurrent layer: its activation applies at every step, element by element; put `{word}` on a `dense` line after it"
+                                "`{word}` cannot follow {layer}: its activation applies {scope}, element by element; put `{word}` on a `dense` line after it"
                             ),
                         );
                         ok = false;
@@ -531,14 +582,26 @@ fn node(
     let (combine, inputs) = head?;
     let inputs = inputs?;
     let (linear, outputs) = match linear {
-        Some(Kind { rows, pieces, units, recurrent: None }) => {
-            (Some(ir::Linear { rows, pieces, recurrent: None, boxed: false }), units)
+        Some(Kind { rows, units, graph: true, .. }) => {
+            let (count, features) = nodes_read(cx, graph, nodes, line, &combine, layer_stage)?;
+            let outputs = units.checked_mul(count)?;
+            let linear = ir::Linear {
+                rows,
+                pieces: None,
+                recurrent: None,
+                graph: Some((count, features)),
+                boxed: false,
+            };
+            (Some(linear), outputs)
+        }
+        Some(Kind { rows, pieces, units, recurrent: None, .. }) => {
+            (Some(ir::Linear { rows, pieces, recurrent: None, graph: None, boxed: false }), units)
         }
         Some(Kind { rows, units, recurrent: Some(every), .. }) => {
             let (width, steps) = sequence_read(cx, graph, nodes, line, &combine, layer_stage)?;
             let outputs = if every { units.checked_mul(steps)? } else { units };
             let recurrent = Some(ir::Recurrence { width, steps, every });
-            (Some(ir::Linear { rows, pieces: None, recurrent, boxed: false }), outputs)
+            (Some(ir::Linear { rows, pieces: None, recurrent, graph: None, boxed: false }), outputs)
         }
         None => (None, inputs),
     };
@@ -551,6 +614,37 @@ fn node(
         dropout: dropout.map(|d| d.0),
         outputs,
     })
+}
+
+/// The node features a graph convolution reads: the network's input when declared as a graph
+/// (`input: graph(5, 3)`), or another `graph_conv` line; the node count and the features per
+/// node. Anything else is an error at the layer.
+fn nodes_read(
+    cx: &mut Ctxt,
+    graph: &Graph,
+    nodes: &[Option<ir::Node>],
+    line: &Line,
+    combine: &Combine,
+    stage: Option<&Stage>,
+) -> Option<(usize, usize)> {
+    let read = match combine {
+        Combine::Read(Source::Input) => graph.graph,
+        Combine::Read(Source::Node(k)) => {
+            nodes[*k].as_ref().and_then(|n| Some((n.graph()?.0, n.linear.as_ref()?.rows)))
+        }
+        Combine::Sum(_) | Combine::Concat(_) => None,
+    };
+    if read.is_none() {
+        let message = format!(
+            "a graph convolution reads node features: the input declared like `input: graph(5, 3)`, or a `graph_conv` line; what line `{}` reads is not one",
+            line.key
+        );
+        match stage {
+            Some(stage) => cx.error_spanned_by(stage, message),
+            None => cx.error_spanned_by(&line.key, message),
+        }
+    }
+    read
 }
 
 /// The sequence a recurrent layer reads: the network's input when declared as one
@@ -759,7 +853,7 @@ fn layer_kind(cx: &mut Ctxt, line: &Line, stage: &Stage) -> Option<Kind> {
     match (word.as_str(), args.as_slice()) {
         ("dense", [width]) => {
             let units = count(cx, line, width, ("dense", "width", "unit"), "dense(8)")?;
-            Some(Kind { rows: units, pieces: None, units, recurrent: None })
+            Some(Kind { rows: units, pieces: None, units, recurrent: None, graph: false })
         }
         ("dense", _) => {
             cx.error_spanned_by(
@@ -783,7 +877,9 @@ fn layer_kind(cx: &mut Ctxt, line: &Line, stage: &Stage) -> Option<Kind> {
                 return None;
             }
             match u.checked_mul(k) {
-                Some(rows) => Some(Kind { rows, pieces: Some(k), units: u, recurrent: None }),
+                Some(rows) => {
+                    Some(Kind { rows, pieces: Some(k), units: u, recurrent: None, graph: false })
+                }
                 None => {
                     cx.error_spanned_by(
                         stage,
@@ -807,7 +903,18 @@ fn layer_kind(cx: &mut Ctxt, line: &Line, stage: &Stage) -> Option<Kind> {
             let example = format!("{kind}(16)");
             let units = count(cx, line, width, (kind, "width", "unit"), &example)?;
             let every = kind == "rnn_sequence";
-            Some(Kind { rows: units, pieces: None, units, recurrent: Some(every) })
+            Some(Kind { rows: units, pieces: None, units, recurrent: Some(every), graph: false })
+        }
+        ("graph_conv", [width]) => {
+            let units = count(cx, line, width, ("graph_conv", "width", "unit"), "graph_conv(8)")?;
+            Some(Kind { rows: units, pieces: None, units, recurrent: None, graph: true })
+        }
+        ("graph_conv", _) => {
+            cx.error_spanned_by(
+                stage,
+                "`graph_conv` takes one argument, its number of units per node, like `graph_conv(8)`",
+            );
+            None
         }
         (kind @ ("rnn" | "rnn_sequence"), _) => {
             cx.error_spanned_by(
@@ -833,6 +940,8 @@ struct Kind {
     pieces: Option<usize>,
     units: usize,
     recurrent: Option<bool>,
+    /// A graph convolution.
+    graph: bool,
 }
 
 /// A positive integer argument: a layer's units or maxout's pieces. `what` is the layer kind,
@@ -844,25 +953,25 @@ fn count(
     (kind, argument, unit): (&str, &str, &str),
     example: &str,
 ) -> Option<usize> {
+    // `input: graph(0, 3)` is the input's, not a layer's.
+    let owner =
+        if line.key == "input" { "`input`".to_string() } else { format!("layer `{}`", line.key) };
     match expr {
         Expr::Lit(ExprLit { lit: Lit::Int(lit), .. }) => match lit.base10_parse::<usize>() {
             Ok(0) => {
-                cx.error_spanned_by(lit, format!("layer `{}` needs at least one {unit}", line.key));
+                cx.error_spanned_by(lit, format!("{owner} needs at least one {unit}"));
                 None
             }
             Ok(n) => Some(n),
             Err(_) => {
-                cx.error_spanned_by(
-                    lit,
-                    format!("the {argument} of layer `{}` must fit in `usize`", line.key),
-                );
+                cx.error_spanned_by(lit, format!("the {argument} of {owner} must fit in `usize`"));
                 None
             }
         },
         Expr::Unary(ExprUnary { op: UnOp::Neg(_), expr: inner, .. })
             if matches!(&**inner, Expr::Lit(ExprLit { lit: Lit::Int(_), .. })) =>
         {
-            cx.error_spanned_by(expr, format!("layer `{}` needs at least one {unit}", line.key));
+            cx.error_spanned_by(expr, format!("{owner} needs at least one {unit}"));
             None
         }
         other => {
@@ -1046,18 +1155,30 @@ fn check_parameter_count(cx: &mut Ctxt, line: &Line, node: &ir::Node, total: &mu
     let Some(linear) = &node.linear else {
         return true;
     };
-    let inputs = linear.recurrent.map_or(node.inputs, |r| r.width.saturating_add(linear.rows));
+    let inputs = match (linear.recurrent, linear.graph) {
+        (Some(r), _) => r.width.saturating_add(linear.rows),
+        (None, Some((_, features))) => features,
+        (None, None) => node.inputs,
+    };
     let node_params = linear
         .rows
         .checked_mul(inputs)
         .and_then(|w| w.checked_add(linear.rows))
         .and_then(|p| p.checked_add(node.activation_params()));
-    if linear.recurrent.is_some() && node_params.is_some_and(|p| p > INLINE_PARAMS) {
-        let stage = line.stages.iter().find(|s| matches!(s, Stage::Call { name, .. } if name == "rnn" || name == "rnn_sequence")).unwrap_or(&line.stages[0]);
+    if (linear.recurrent.is_some() || linear.graph.is_some())
+        && node_params.is_some_and(|p| p > INLINE_PARAMS)
+    {
+        let stage = line
+            .stages
+            .iter()
+            .find(
+                |s| matches!(s, Stage::Call { name, .. } if LAYER_KINDS.iter().any(|k| name == k)),
+            )
+            .unwrap_or(&line.stages[0]);
         cx.error_spanned_by(
             stage,
             format!(
-                "recurrent layer `{}` has {} parameters; a recurrent layer keeps its parameters inline, at most {INLINE_PARAMS} (64 KiB in `f64`)",
+                "layer `{}` has {} parameters; recurrent layers and graph convolutions keep their parameters inline, at most {INLINE_PARAMS} (64 KiB in `f64`)",
                 line.key,
                 node_params.unwrap_or(0)
             ),
@@ -1100,7 +1221,9 @@ fn place_parameters(nodes: &mut [ir::Node]) {
     let mut inline: usize = nodes.iter().map(ir::Node::params).sum();
     // Recurrent layers stay inline: they are at most INLINE_PARAMS each (`check_parameter_count`).
     let mut by_size: Vec<usize> = (0..nodes.len())
-        .filter(|&i| nodes[i].linear.as_ref().is_some_and(|l| l.recurrent.is_none()))
+        .filter(|&i| {
+            nodes[i].linear.as_ref().is_some_and(|l| l.recurrent.is_none() && l.graph.is_none())
+        })
         .collect();
     by_size.sort_by_key(|&i| std::cmp::Reverse(nodes[i].params()));
     for i in by_size {

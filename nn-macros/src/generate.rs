@@ -81,7 +81,12 @@ fn describe(net: &Network, node: &Node) -> String {
             text += &format!("reads `concat({})`, ", reads(sources, ", "));
         }
     }
-    if let Some((linear, r)) = node.linear.as_ref().zip(node.recurrence()) {
+    if let Some((linear, (count, features))) = node.linear.as_ref().zip(node.graph()) {
+        text += &format!(
+            "graph convolution over {count} nodes, {features} -> {} features per node",
+            linear.rows
+        );
+    } else if let Some((linear, r)) = node.linear.as_ref().zip(node.recurrence()) {
         let what = if r.every { "every state" } else { "the last state" };
         text += &format!(
             "recurrent over {} steps of {} -> {} units ({what})",
@@ -125,6 +130,11 @@ fn trace_struct(net: &Network) -> TokenStream {
         if let Some((linear, r)) = node.linear.as_ref().zip(node.recurrence()) {
             let (sz, sa, states) = (&names.sz, &names.sa, matrix(linear.rows, r.steps));
             fields.extend(quote!(#sz: #states, #sa: #states,));
+        }
+        if let Some((count, features)) = node.graph() {
+            let (ahat, xa) = (&names.ahat, &names.xa);
+            let (a, x) = (matrix(count, count), matrix(features, count));
+            fields.extend(quote!(#ahat: #a, #xa: #x,));
         }
         let (z, a) = (&names.z, &names.a);
         fields.extend(quote!(#z: #v, #a: #v,));
@@ -181,6 +191,9 @@ fn api(net: &Network) -> TokenStream {
         }
         if node.recurrence().is_some() {
             fields.extend([names.sz, names.sa]);
+        }
+        if node.graph().is_some() {
+            fields.extend([names.ahat, names.xa]);
         }
         if node.dropout.is_some() {
             fields.extend([names.m, names.y]);
@@ -526,6 +539,9 @@ fn forward_nodes(net: &Network) -> TokenStream {
             Some(linear) if linear.recurrent.is_some() => {
                 out.extend(recurrent_forward(node, &input));
             }
+            Some(linear) if linear.graph.is_some() => {
+                out.extend(graph_forward(net, node, &input));
+            }
             Some(linear) => {
                 let w = matrix(linear.rows, node.inputs);
                 let b = vector(linear.rows);
@@ -636,6 +652,11 @@ fn backward(net: &Network, start: Start) -> TokenStream {
         }
         if !fused {
             body.extend(activation_backward(node));
+        }
+        if node.graph().is_some() {
+            body.extend(graph_backward(net, node));
+            out.extend(quote!({ #body }));
+            continue;
         }
         if let Some(linear) = &node.linear {
             let field = &node.name;
@@ -813,6 +834,127 @@ fn recurrent_jvp(node: &Node) -> TokenStream {
     }
 }
 
+/// A graph convolution (Kipf and Welling): `Z = W X A_hat^T + b`, each node a column of `X`
+/// (`F x N`, what the layer reads) and of `Z`; `A_hat` normalises the adjacency in the
+/// network's input. Keeps `A_hat` and `X A_hat^T` for the backward pass.
+fn graph_forward(net: &Network, node: &Node, input: &TokenStream) -> TokenStream {
+    let (Some(linear), Some((count, features)), Some((inputs_nodes, inputs_features))) =
+        (&node.linear, node.graph(), net.graph)
+    else {
+        return TokenStream::new();
+    };
+    let Names { ahat, xa, z, .. } = Names::of(node);
+    let field = &node.name;
+    let offset = n(inputs_nodes * inputs_features);
+    let (c, f) = (n(count), n(features));
+    let (adjacency, nodes_in) = (matrix(count, count), matrix(features, count));
+    let (w, b, zs, v) = (
+        matrix(linear.rows, features),
+        vector(linear.rows),
+        matrix(linear.rows, count),
+        vector(node.outputs),
+    );
+    quote! {
+        let #ahat: #adjacency = ::nn::graph::normalize(&<#adjacency>::from_column_slice(&x.as_slice()[#offset..#offset + #c * #c]));
+        let #xa: #nodes_in = <#nodes_in>::from_column_slice(&(#input).as_slice()[..#f * #c]) * #ahat.transpose();
+        let #z: #v = {
+            let w: &#w = &self.#field.weight;
+            let b: &#b = &self.#field.bias;
+            let mut z: #zs = w * &#xa;
+            for mut column in z.column_iter_mut() {
+                column += b;
+            }
+            <#v>::from_column_slice(z.as_slice())
+        };
+    }
+}
+
+/// A graph convolution's backward pass from `d = dL/dZ`: `dW += dZ (X A_hat^T)^T`,
+/// `db += dZ 1`, `dX = W^T dZ A_hat` to what it reads, and, when the input's gradient is
+/// wanted, `dA_hat = dZ^T W X` through the normalisation to the input's adjacency.
+fn graph_backward(net: &Network, node: &Node) -> TokenStream {
+    let (Some(linear), Some((count, features)), Some((inputs_nodes, inputs_features))) =
+        (&node.linear, node.graph(), net.graph)
+    else {
+        return TokenStream::new();
+    };
+    let Names { ahat, xa, .. } = Names::of(node);
+    let field = &node.name;
+    let offset = n(inputs_nodes * inputs_features);
+    let (c, f) = (n(count), n(features));
+    let (adjacency, nodes_in, zs) =
+        (matrix(count, count), matrix(features, count), matrix(linear.rows, count));
+    let w = matrix(linear.rows, features);
+    let input = gathered_input(net, node);
+    let to_source = match node.combine {
+        Combine::Read(Source::Node(k)) => {
+            let d_k = d_name(&net.nodes[k]);
+            let v_k = vector(net.nodes[k].outputs);
+            quote!(#d_k += <#v_k>::from_column_slice(d_x.as_slice());)
+        }
+        _ => quote! {
+            if let ::core::option::Option::Some(d_input) = d_input.as_deref_mut() {
+                for (t, &v) in d_input.as_mut_slice()[..#f * #c].iter_mut().zip(d_x.iter()) {
+                    *t += v;
+                }
+            }
+        },
+    };
+    quote! {
+        let d: #zs = <#zs>::from_column_slice(d.as_slice());
+        let w: &#w = &self.#field.weight;
+        grad.#field.weight.gemm(scale, &d, &trace.#xa.transpose(), T::one());
+        grad.#field.bias.axpy(scale, &d.column_sum(), T::one());
+        if let ::core::option::Option::Some(d_input) = d_input.as_deref_mut() {
+            let features: #nodes_in = <#nodes_in>::from_column_slice(&(#input).as_slice()[..#f * #c]);
+            let d_ahat: #adjacency = d.transpose() * (w * features);
+            let a = <#adjacency>::from_column_slice(&x.as_slice()[#offset..#offset + #c * #c]);
+            let d_a = ::nn::graph::normalize_backward(&a, &trace.#ahat, &d_ahat);
+            for (t, &v) in d_input.as_mut_slice()[#offset..#offset + #c * #c].iter_mut().zip(d_a.iter()) {
+                *t += v;
+            }
+        }
+        let d_x: #nodes_in = w.tr_mul(&d) * &trace.#ahat;
+        #to_source
+    }
+}
+
+/// A graph convolution's tangent: `dZ = W (dX A_hat^T + X dA_hat^T)`, `dA_hat` the
+/// normalisation's directional derivative along the input direction's adjacency.
+fn graph_jvp(net: &Network, node: &Node) -> TokenStream {
+    let (Some(linear), Some((count, features)), Some((inputs_nodes, inputs_features))) =
+        (&node.linear, node.graph(), net.graph)
+    else {
+        return TokenStream::new();
+    };
+    let Names { ahat, .. } = Names::of(node);
+    let field = &node.name;
+    let offset = n(inputs_nodes * inputs_features);
+    let (c, f) = (n(count), n(features));
+    let (adjacency, nodes_in, zs) =
+        (matrix(count, count), matrix(features, count), matrix(linear.rows, count));
+    let (w, out) = (matrix(linear.rows, features), vector(node.outputs));
+    let primal = match node.combine {
+        Combine::Read(Source::Node(k)) => {
+            let value = output_of(&net.nodes[k]);
+            quote!(&trace.#value)
+        }
+        _ => quote!(x),
+    };
+    quote! {
+        let d: #out = {
+            let w: &#w = &self.#field.weight;
+            let features: #nodes_in = <#nodes_in>::from_column_slice(&(#primal).as_slice()[..#f * #c]);
+            let t_features: #nodes_in = <#nodes_in>::from_column_slice(&d.as_slice()[..#f * #c]);
+            let a = <#adjacency>::from_column_slice(&x.as_slice()[#offset..#offset + #c * #c]);
+            let t_a = <#adjacency>::from_column_slice(&v.as_slice()[#offset..#offset + #c * #c]);
+            let t_ahat: #adjacency = ::nn::graph::normalize_jvp(&a, &trace.#ahat, &t_a);
+            let t_z: #zs = w * (t_features * trace.#ahat.transpose() + features * t_ahat.transpose());
+            <#out>::from_column_slice(t_z.as_slice())
+        };
+    }
+}
+
 /// Where the backward pass starts: from the loss's gradient, or from a cotangent `u` of the
 /// output (a vector-Jacobian product `J^T u`).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -867,6 +1009,12 @@ fn tangents(net: &Network) -> TokenStream {
         let mut body = quote!(let d: #v_in = #input;);
         if node.recurrence().is_some() {
             body.extend(recurrent_jvp(node));
+            out.extend(quote!(let #t: #v = { #body d };));
+            continue;
+        }
+        if node.graph().is_some() {
+            body.extend(graph_jvp(net, node));
+            body.extend(activation_jvp(node));
             out.extend(quote!(let #t: #v = { #body d };));
             continue;
         }
@@ -1015,7 +1163,10 @@ fn weights(node: &Node) -> Vec<(TokenStream, TokenStream)> {
             (quote!(#field.weight), matrix(rows, r.width)),
             (quote!(#field.recurrent), matrix(rows, rows)),
         ],
-        None => vec![(quote!(#field.weight), matrix(rows, node.inputs))],
+        None => {
+            let cols = node.graph().map_or(node.inputs, |g| g.1);
+            vec![(quote!(#field.weight), matrix(rows, cols))]
+        }
     }
 }
 
@@ -1040,7 +1191,11 @@ fn network_impl(net: &Network) -> TokenStream {
         .flat_map(|node| {
             let field = &node.name;
             let rows = n(node.linear.as_ref().map_or(0, |l| l.rows));
-            let cols = n(node.recurrence().map_or(node.inputs, |r| r.width));
+            let cols = match (node.recurrence(), node.graph()) {
+                (Some(r), _) => n(r.width),
+                (None, Some((_, features))) => n(features),
+                (None, None) => n(node.inputs),
+            };
             let mut tensors = vec![
                 (
                     quote!(#field.weight),
@@ -1164,6 +1319,7 @@ fn layer_info(net: &Network, node: &Node) -> TokenStream {
     let (kind, reads) = match (&node.linear, &node.combine) {
         (Some(linear), combine) => {
             let kind = match (linear.pieces, linear.recurrent) {
+                _ if linear.graph.is_some() => "graph_conv",
                 (Some(_), _) => "maxout",
                 (None, Some(r)) if r.every => "rnn_sequence",
                 (None, Some(_)) => "rnn",
@@ -1234,6 +1390,16 @@ fn flops(node: &Node) -> usize {
     });
     if node.recurrence().is_some() {
         return linear;
+    }
+    // A graph convolution: X A_hat^T, then W times it, the bias and the activation.
+    if let Some((count, features)) = node.graph() {
+        let rows = node.linear.as_ref().map_or(0, |l| l.rows);
+        return count
+            .saturating_mul(count)
+            .saturating_mul(features)
+            .saturating_add(rows.saturating_mul(features).saturating_mul(count))
+            .saturating_mul(2)
+            .saturating_add(rows.saturating_mul(count).saturating_mul(2));
     }
     let activation = match node.activation {
         Activation::Identity => 0,
@@ -1447,6 +1613,10 @@ fn layer_type(node: &Node) -> TokenStream {
         let (o, i) = (n(rows), n(r.width));
         return quote!(::nn::Recurrent<T, #o, #i>);
     }
+    if let Some((_, features)) = node.graph() {
+        let (o, i) = (n(rows), n(features));
+        return quote!(::nn::Dense<T, #o, #i>);
+    }
     let (o, i) = (n(rows), n(node.inputs));
     let ty = if boxed { quote!(::nn::BoxedDense) } else { quote!(::nn::Dense) };
     match node.activation_params() {
@@ -1463,6 +1633,9 @@ struct Names {
     /// A recurrent layer's pre-activations and states, one column per step.
     sz: Ident,
     sa: Ident,
+    /// A graph convolution's normalised adjacency and its inputs mixed by it.
+    ahat: Ident,
+    xa: Ident,
     input: Ident,
     h: Ident,
     z: Ident,
@@ -1477,6 +1650,8 @@ impl Names {
         Names {
             sz: format_ident!("{}_sz", name),
             sa: format_ident!("{}_sa", name),
+            ahat: format_ident!("{}_ahat", name),
+            xa: format_ident!("{}_xa", name),
             input: format_ident!("{}_in", name),
             h: format_ident!("{}_h", name),
             z: format_ident!("{}_z", name),

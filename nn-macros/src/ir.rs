@@ -12,6 +12,9 @@ pub struct Network {
     /// The width of one sample; for a sequence (`input: 4 x 10`), its steps one after the
     /// other (`4 * 10`).
     pub inputs: usize,
+    /// `input: graph(N, F)`: the node count and the features per node; the input is then the
+    /// features node after node, then the `N x N` adjacency.
+    pub graph: Option<(usize, usize)>,
     pub nodes: Vec<Node>,
     pub loss: Loss,
     /// The L2 coefficient `lambda` of the structured risk `loss + lambda/2 sum ||W||^2`.
@@ -88,14 +91,20 @@ pub struct Node {
 
 impl Node {
     pub fn params(&self) -> usize {
-        self.linear.as_ref().map_or(0, |l| match l.recurrent {
-            Some(r) => l.rows * r.width + l.rows * l.rows + l.rows,
-            None => l.rows * self.inputs + l.rows + self.activation_params(),
+        self.linear.as_ref().map_or(0, |l| match (l.recurrent, l.graph) {
+            (Some(r), _) => l.rows * r.width + l.rows * l.rows + l.rows,
+            (None, Some((_, features))) => l.rows * features + l.rows,
+            (None, None) => l.rows * self.inputs + l.rows + self.activation_params(),
         })
     }
 
     pub fn recurrence(&self) -> Option<Recurrence> {
         self.linear.as_ref().and_then(|l| l.recurrent)
+    }
+
+    /// For a graph convolution: its nodes and the features per node it reads.
+    pub fn graph(&self) -> Option<(usize, usize)> {
+        self.linear.as_ref().and_then(|l| l.graph)
     }
 
     /// How many learnable scalars the activation has: one per unit, one for the layer, or none.
@@ -115,6 +124,9 @@ pub struct Linear {
     pub pieces: Option<usize>,
     /// For `rnn(rows)`: the sequence it reads, `h_t = f(W x_t + U h_{t-1} + b)`.
     pub recurrent: Option<Recurrence>,
+    /// For `graph_conv(rows)`: the nodes and the features per node it reads,
+    /// `H' = f(A_hat H W^T + b)`.
+    pub graph: Option<(usize, usize)>,
     /// Parameters on the heap rather than inline (see `check::place_parameters`).
     pub boxed: bool,
 }
@@ -235,7 +247,7 @@ pub const ACTIVATIONS: &[ActivationSpec] = &[
 
 /// Words that start a layer: `dense(units)`, `maxout(units, pieces)`, and the recurrent
 /// `rnn(units)` (the last state) and `rnn_sequence(units)` (every state).
-pub const LAYER_KINDS: &[&str] = &["dense", "maxout", "rnn", "rnn_sequence"];
+pub const LAYER_KINDS: &[&str] = &["dense", "maxout", "rnn", "rnn_sequence", "graph_conv"];
 
 /// `dropout(p)`: after the activation, or a line of its own.
 pub const DROPOUT: &str = "dropout";

@@ -71,6 +71,14 @@ const VALID: &[&str] = &[
     }
     ",
     "
+    struct Nodes {
+        input: graph(5, 3),
+        first: graph_conv(4) -> relu -> dropout(0.2),
+        out: graph_conv(1) -> sigmoid,
+        loss: binary_cross_entropy,
+    }
+    ",
+    "
     struct Conventions {
         input: 2,
         torch: dense(3) -> hard_sigmoid_pytorch,
@@ -317,7 +325,7 @@ fn graph_errors_name_what_is_wrong() {
         [
             "cannot add `b` of width 4 to `a` of width 3; the terms of a sum need the same width",
             "`c` is defined below line `t`; a line reads from the input and the lines above it, so that the network has no cycles: move `c` above `t`",
-            "unknown layer kind `hiden`; expected one of `dense`, `maxout`, `rnn`, `rnn_sequence`",
+            "unknown layer kind `hiden`; expected one of `dense`, `maxout`, `rnn`, `rnn_sequence`, `graph_conv`",
         ]
     );
     let messages = error_messages(
@@ -451,6 +459,9 @@ const REPLACEMENTS: &[&str] = &[
     "rnn_sequence",
     "x",
     "4 x 10",
+    "graph",
+    "graph_conv",
+    "(5, 3)",
 ];
 
 /// A block as a list of source fragments: every token, with the two sides of a group as

@@ -9,6 +9,7 @@ pub mod activation;
 pub mod data;
 pub mod dropout;
 pub mod gradcheck;
+pub mod graph;
 mod init;
 pub mod io;
 pub mod kernels;

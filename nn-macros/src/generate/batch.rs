@@ -20,8 +20,9 @@ const MIN_WIDTH: usize = 8;
 
 /// Whether the network's batch calls take the batched path.
 pub fn worthwhile(net: &Network) -> bool {
-    // Recurrent layers have only the per-sample code.
-    let recurrent = net.nodes.iter().any(|node| node.recurrence().is_some());
+    // Recurrent layers and graph convolutions have only the per-sample code.
+    let recurrent =
+        net.nodes.iter().any(|node| node.recurrence().is_some() || node.graph().is_some());
     !recurrent
         && net.nodes.iter().any(|node| {
             node.linear.as_ref().is_some_and(|l| l.rows >= MIN_WIDTH && node.inputs >= MIN_WIDTH)

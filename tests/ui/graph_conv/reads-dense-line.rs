@@ -1,0 +1,11 @@
+nn::network! {
+    pub struct Nodes {
+        input: graph(5, 3),
+        conv: graph_conv(4) -> relu,
+        mix: dense(8) -> relu,
+        out: graph_conv(1) -> sigmoid,
+        loss: binary_cross_entropy,
+    }
+}
+
+fn main() {}
