@@ -135,7 +135,9 @@
 //! normalises the adjacency of the sample ([`graph::normalize`]); the input gradient covers
 //! the adjacency too. The parameters are a [`Dense`] of `W` (`8 x 3`) and `b`. A node-level
 //! output is a `graph_conv` line: `out: graph_conv(1) -> sigmoid` with
-//! `binary_cross_entropy` classifies every node.
+//! `binary_cross_entropy` classifies every node. A graph-level output reads a readout of the
+//! node features, `pool: conv -> mean_nodes` (or `sum_nodes`): one vector of each node's
+//! width, their mean (sum) over the nodes, which `dense` lines can follow.
 //!
 //! ```
 //! use nn::nalgebra::SMatrix;

@@ -233,3 +233,70 @@ fn graph_convolutions_classify_the_nodes_of_two_communities() {
     assert!(with_graph >= 0.95, "graph convolutions: {with_graph}");
     assert!(without_graph < 0.79, "the features alone should not suffice: {without_graph}");
 }
+
+network! {
+    /// Graph-level outputs: a convolution, then the mean and the sum of the nodes' features.
+    struct Readouts {
+        input: graph(5, 3),
+        conv: graph_conv(4) -> tanh,
+        mean: conv -> mean_nodes,
+        sum: conv -> sum_nodes -> tanh,
+        raw: input -> mean_nodes,
+        out: concat(mean, sum, raw) -> dense(2) -> softmax,
+        loss: cross_entropy,
+    }
+}
+
+#[test]
+fn mean_and_sum_readouts_pass_the_gradient_check() {
+    let mut rng = ChaCha8Rng::seed_from_u64(44);
+    let net = jiggled(Readouts::<f64>::seeded(1), &mut rng);
+    let x: SVector<f64, 40> =
+        graph_input(&random::<3, 5>(&mut rng), &adjacency::<5>(&mut rng)).unwrap();
+    let y = nn::loss::one_hot::<f64, 2>(1).unwrap();
+    let (_, grad, d_x) = net.loss_and_grad_input(&x, &y);
+    assert_passes("Readouts", gradcheck(&net, &grad, |n| n.loss(&x, &y)));
+    let mut worst = 0.0_f64;
+    for i in 0..40 {
+        let (mut up, mut down) = (x, x);
+        up[i] += 1e-6;
+        down[i] -= 1e-6;
+        let numeric = (net.loss(&up, &y) - net.loss(&down, &y)) / 2e-6;
+        worst = worst.max((numeric - d_x[i]).abs() / d_x[i].abs().max(1e-5));
+    }
+    assert!(worst < 1e-6, "input gradient: {worst}");
+    for _ in 0..5 {
+        let v: SVector<f64, 40> =
+            graph_input(&random::<3, 5>(&mut rng), &adjacency::<5>(&mut rng)).unwrap();
+        let u: SVector<f64, 2> = random::<2, 1>(&mut rng);
+        let (y_out, jv) = net.jvp(&x, &v);
+        assert_eq!(y_out, net.forward(&x));
+        let (left, right) = (u.dot(&jv), net.vjp(&x, &u).dot(&v));
+        assert!((left - right).abs() <= 1e-10 * left.abs().max(right.abs()), "{left} vs {right}");
+    }
+    let info: Vec<&str> = <Readouts<f64> as Network<f64>>::LAYERS.iter().map(|l| l.kind).collect();
+    assert_eq!(info, ["graph_conv", "mean_nodes", "sum_nodes", "mean_nodes", "dense"]);
+}
+
+network! {
+    /// The readouts of the input's own features, then an identity layer: the outputs are the
+    /// mean and the sum over the nodes, which the test works out by hand.
+    struct Pooled {
+        input: graph(3, 2),
+        mean: mean_nodes,
+        sum: input -> sum_nodes,
+        out: concat(mean, sum) -> dense(4),
+        loss: mse,
+    }
+}
+
+#[test]
+fn readouts_are_the_mean_and_the_sum_over_the_nodes() {
+    let mut net = Pooled::<f64>::zeros();
+    net.out.weight = SMatrix::identity();
+    let features = SMatrix::<f64, 2, 3>::new(1.0, 2.0, 4.0, -1.0, 0.5, 3.0);
+    let x: SVector<f64, 15> = graph_input(&features, &SMatrix::zeros()).unwrap();
+    // Node features (1, -1), (2, 0.5), (4, 3): mean (7/3, 5/6), sum (7, 2.5).
+    let expected = SVector::<f64, 4>::new(7.0 / 3.0, 2.5 / 3.0, 7.0, 2.5);
+    assert!((net.forward(&x) - expected).norm() < 1e-15, "{}", net.forward(&x));
+}

@@ -7,7 +7,7 @@ use syn::{Expr, ExprLit, ExprUnary, Ident, Lit, UnOp};
 use crate::ctxt::Ctxt;
 use crate::ir::{
     self, Activation, Combine, LossKind, Source, ACTIVATIONS, CONCAT, DROPOUT, INPUT, LAYER_KINDS,
-    LOSSES,
+    LOSSES, READOUTS,
 };
 use crate::parse::{Line, NetworkDef, Stage};
 use crate::suggest::{closest, did_you_mean};
@@ -469,6 +469,7 @@ fn node(
     let mut ok = head.is_some();
     let mut linear: Option<Kind> = None;
     let mut layer_stage: Option<&Stage> = None;
+    let mut readout: Option<(bool, &Stage)> = None;
     let mut activation: Option<(Activation, &Stage)> = None;
     let mut dropout: Option<(f64, &Stage)> = None;
     for (position, stage) in stages.iter().enumerate() {
@@ -481,6 +482,12 @@ fn node(
             linear = layer_kind(cx, line, stage);
             layer_stage = Some(stage);
             ok &= linear.is_some();
+        } else if READOUTS.contains(&word.as_str()) && starts {
+            if let Stage::Call { args: Some((paren, _)), .. } = stage {
+                cx.error_at(paren.span.join(), format!("`{word}` takes no parameters"));
+                ok = false;
+            }
+            readout = Some((word == "mean_nodes", stage));
         } else if word == DROPOUT {
             if let Some((_, first)) = dropout {
                 cx.error_spanned_by(
@@ -605,11 +612,19 @@ fn node(
         }
         None => (None, inputs),
     };
+    let (readout, outputs) = match readout {
+        Some((mean, stage)) => {
+            let (count, features) = nodes_read(cx, graph, nodes, line, &combine, Some(stage))?;
+            (Some(ir::Readout { mean, nodes: count }), features)
+        }
+        None => (None, outputs),
+    };
     Some(ir::Node {
         name: line.key.clone(),
         combine,
         inputs,
         linear,
+        readout,
         activation: activation.map_or(Activation::Identity, |a| a.0),
         dropout: dropout.map(|d| d.0),
         outputs,
@@ -627,6 +642,10 @@ fn nodes_read(
     combine: &Combine,
     stage: Option<&Stage>,
 ) -> Option<(usize, usize)> {
+    let reader = match stage {
+        Some(Stage::Call { name, .. }) if READOUTS.iter().any(|r| name == r) => format!("`{name}`"),
+        _ => "a graph convolution".to_string(),
+    };
     let read = match combine {
         Combine::Read(Source::Input) => graph.graph,
         Combine::Read(Source::Node(k)) => {
@@ -636,7 +655,7 @@ fn nodes_read(
     };
     if read.is_none() {
         let message = format!(
-            "a graph convolution reads node features: the input declared like `input: graph(5, 3)`, or a `graph_conv` line; what line `{}` reads is not one",
+            "{reader} reads node features: the input declared like `input: graph(5, 3)`, or a `graph_conv` line; what line `{}` reads is not one",
             line.key
         );
         match stage {
@@ -774,7 +793,10 @@ fn head(
         Stage::Call { name, args: None } => {
             let word = name.to_string();
             let is_word = |w: &str| {
-                LAYER_KINDS.contains(&w) || w == DROPOUT || ACTIVATIONS.iter().any(|a| a.name == w)
+                LAYER_KINDS.contains(&w)
+                    || READOUTS.contains(&w)
+                    || w == DROPOUT
+                    || ACTIVATIONS.iter().any(|a| a.name == w)
             };
             let words = LAYER_KINDS
                 .iter()

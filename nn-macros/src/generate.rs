@@ -562,6 +562,10 @@ fn forward_nodes(net: &Network) -> TokenStream {
                     }
                 }
             }
+            None if node.readout.is_some() => {
+                let reduce = readout(node, quote!((#input).as_slice()));
+                out.extend(quote!(let #z: #v = #reduce;));
+            }
             None if matches!(node.combine, Combine::Read(_)) => {
                 out.extend(quote!(let #z: #v = (#input).clone();));
             }
@@ -691,6 +695,8 @@ fn backward(net: &Network, start: Start) -> TokenStream {
             } else {
                 body.extend(through);
             }
+        } else if node.readout.is_some() {
+            body.extend(readout_backward(net, node));
         } else {
             body.extend(distribute(net, node));
         }
@@ -955,6 +961,56 @@ fn graph_jvp(net: &Network, node: &Node) -> TokenStream {
     }
 }
 
+/// A graph-level readout: the node features in `slice` (node after node) summed, or averaged,
+/// over the nodes.
+fn readout(node: &Node, slice: TokenStream) -> TokenStream {
+    let Some(r) = node.readout else {
+        return TokenStream::new();
+    };
+    let (u, c) = (n(node.outputs), n(r.nodes));
+    let nodes = matrix(node.outputs, r.nodes);
+    let mean = r.mean.then(|| quote!(sum /= <T as ::nn::Float>::lit(#c as f64);));
+    quote!({
+        let features = <#nodes>::from_column_slice(&#slice[..#u * #c]);
+        let mut sum = features.column_sum();
+        #mean
+        sum
+    })
+}
+
+/// A readout's backward pass: `d` (or `d / N` for the mean) to every node's features.
+fn readout_backward(net: &Network, node: &Node) -> TokenStream {
+    let Some(r) = node.readout else {
+        return TokenStream::new();
+    };
+    let (u, c) = (n(node.outputs), n(r.nodes));
+    let scale =
+        if r.mean { quote!(let d = d / <T as ::nn::Float>::lit(#c as f64);) } else { quote!() };
+    let target = match node.combine {
+        Combine::Read(Source::Node(k)) => {
+            let d_k = d_name(&net.nodes[k]);
+            quote! {
+                for column in 0..#c {
+                    let mut rows = #d_k.fixed_rows_mut::<#u>(column * #u);
+                    rows += &d;
+                }
+            }
+        }
+        _ => quote! {
+            if let ::core::option::Option::Some(d_input) = d_input.as_deref_mut() {
+                for column in 0..#c {
+                    let mut rows = d_input.fixed_rows_mut::<#u>(column * #u);
+                    rows += &d;
+                }
+            }
+        },
+    };
+    quote! {
+        #scale
+        #target
+    }
+}
+
 /// Where the backward pass starts: from the loss's gradient, or from a cotangent `u` of the
 /// output (a vector-Jacobian product `J^T u`).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -1017,6 +1073,10 @@ fn tangents(net: &Network) -> TokenStream {
             body.extend(activation_jvp(node));
             out.extend(quote!(let #t: #v = { #body d };));
             continue;
+        }
+        if node.readout.is_some() {
+            let reduce = readout(node, quote!(d.as_slice()));
+            body.extend(quote!(let d: #v = #reduce;));
         }
         if let Some(linear) = &node.linear {
             let v_h = vector(linear.rows);
@@ -1336,10 +1396,15 @@ fn layer_info(net: &Network, node: &Node) -> TokenStream {
         (None, Combine::Concat(sources)) => {
             ("concat", format!("concat({})", names(sources).join(", ")))
         }
-        (None, Combine::Read(source)) => (
-            if node.dropout.is_some() { "dropout" } else { "activation" },
-            source_name(net, *source),
-        ),
+        (None, Combine::Read(source)) => {
+            let kind = match node.readout {
+                Some(r) if r.mean => "mean_nodes",
+                Some(_) => "sum_nodes",
+                None if node.dropout.is_some() => "dropout",
+                None => "activation",
+            };
+            (kind, source_name(net, *source))
+        }
     };
     // A line without a layer shows no `identity`: it has no activation, only what it reads.
     let mut stages = Vec::new();
@@ -1372,6 +1437,8 @@ fn flops(node: &Node) -> usize {
     // Saturating: a block may declare widths whose operation counts overflow `usize`.
     let combine = match &node.combine {
         Combine::Sum(sources) => (sources.len() - 1).saturating_mul(node.inputs),
+        // A readout adds every node's features.
+        Combine::Read(_) if node.readout.is_some() => node.inputs,
         Combine::Read(_) | Combine::Concat(_) => 0,
     };
     let linear = node.linear.as_ref().map_or(0, |l| match l.recurrent {

@@ -83,10 +83,19 @@ pub struct Node {
     /// The width of the gathered input.
     pub inputs: usize,
     pub linear: Option<Linear>,
+    /// `mean_nodes` or `sum_nodes`: the node features it reads, reduced over the nodes.
+    pub readout: Option<Readout>,
     pub activation: Activation,
     /// The probability of dropping each output in training.
     pub dropout: Option<f64>,
     pub outputs: usize,
+}
+
+/// A graph-level readout of node features: their mean or their sum over the `nodes` nodes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Readout {
+    pub mean: bool,
+    pub nodes: usize,
 }
 
 impl Node {
@@ -254,6 +263,9 @@ pub const DROPOUT: &str = "dropout";
 
 /// `concat(a, b, ...)`: a node's input made of other nodes stacked.
 pub const CONCAT: &str = "concat";
+
+/// `mean_nodes` and `sum_nodes`: a graph-level readout of node features, a line's first stage.
+pub const READOUTS: &[&str] = &["mean_nodes", "sum_nodes"];
 
 /// The name by which lines read the network's input.
 pub const INPUT: &str = "input";

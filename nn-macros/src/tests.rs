@@ -74,7 +74,9 @@ const VALID: &[&str] = &[
     struct Nodes {
         input: graph(5, 3),
         first: graph_conv(4) -> relu -> dropout(0.2),
-        out: graph_conv(1) -> sigmoid,
+        pool: mean_nodes,
+        out: first -> graph_conv(1) -> sigmoid,
+        both: concat(pool, out) -> dense(1) -> sigmoid,
         loss: binary_cross_entropy,
     }
     ",
@@ -462,6 +464,7 @@ const REPLACEMENTS: &[&str] = &[
     "graph",
     "graph_conv",
     "(5, 3)",
+    "mean_nodes",
 ];
 
 /// A block as a list of source fragments: every token, with the two sides of a group as

@@ -20,10 +20,11 @@ const MIN_WIDTH: usize = 8;
 
 /// Whether the network's batch calls take the batched path.
 pub fn worthwhile(net: &Network) -> bool {
-    // Recurrent layers and graph convolutions have only the per-sample code.
-    let recurrent =
-        net.nodes.iter().any(|node| node.recurrence().is_some() || node.graph().is_some());
-    !recurrent
+    // Recurrent layers, graph convolutions and readouts have only the per-sample code.
+    let per_sample_only = net.nodes.iter().any(|node| {
+        node.recurrence().is_some() || node.graph().is_some() || node.readout.is_some()
+    });
+    !per_sample_only
         && net.nodes.iter().any(|node| {
             node.linear.as_ref().is_some_and(|l| l.rows >= MIN_WIDTH && node.inputs >= MIN_WIDTH)
         })
