@@ -258,6 +258,27 @@ fn generated_code_grows_with_layers_not_neurons() {
     assert_eq!(added[1], added[2], "every hidden layer adds the same code: {sizes:?}");
 }
 
+/// A recurrent layer is a loop with static bounds: ten steps or a thousand, the same code.
+#[test]
+fn generated_code_does_not_grow_with_the_steps() {
+    let block = |steps: usize| {
+        format!(
+            "struct Seq {{ input: 3 x {steps}, r: rnn_sequence(4) -> tanh, s: rnn(5) -> tanh, out: dense(2), loss: mse }}"
+        )
+    };
+    let mut short = Vec::new();
+    flatten(expand(&block(10)), &mut short);
+    let mut long = Vec::new();
+    flatten(expand(&block(1000)), &mut long);
+    assert_eq!(short.len(), long.len());
+    for (a, b) in short.iter().zip(&long) {
+        match (a, b) {
+            (Flat::Token(TokenTree::Literal(_)), Flat::Token(TokenTree::Literal(_))) => {}
+            _ => assert_eq!(a.text(), b.text()),
+        }
+    }
+}
+
 #[test]
 fn errors_come_with_a_stub_of_the_struct() {
     let file = expand_file(&XOR.replace("tanh", "tahn"));
