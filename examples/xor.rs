@@ -56,3 +56,12 @@ fn main() {
     println!("accuracy: {correct}/4");
     assert_eq!(correct, 4, "XOR was not learnt");
 }
+
+#[cfg(test)]
+mod tests {
+    /// `cargo test` runs the example, so a change that breaks it fails the tests.
+    #[test]
+    fn runs() {
+        super::main()
+    }
+}
