@@ -146,7 +146,9 @@ fn trace_struct(net: &Network) -> TokenStream {
     });
     quote! {
         #[doc(hidden)]
-        #[allow(non_camel_case_types, non_snake_case)]
+        // A field only the backward pass reads (an output's `z`) is dead code where the
+        // network is declared inside a macro, whose expansion rustc lints like user code.
+        #[allow(non_camel_case_types, non_snake_case, dead_code)]
         struct #trace<T: ::nn::Float> {
             #(#fields)*
         }
