@@ -63,7 +63,8 @@
 //! ```
 //!
 //! Each line names a node of the network; a line with a layer kind names a layer, and the name
-//! becomes the struct field holding its parameters. A line reads the line above unless it
+//! becomes the struct field holding its parameters. `input`, `loss` and `l2` are the
+//! settings' keys, so they cannot name lines. A line reads the line above unless it
 //! starts with what it reads: a name (`input` or a line above it), a sum `a + b + ...` of
 //! nodes of equal width, or `concat(a, b, ...)`. The network is then a graph (section 4.2 of
 //! the textbook: a directed acyclic graph of layers, with skip connections); reading only
