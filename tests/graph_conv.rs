@@ -119,9 +119,9 @@ network! {
 
 /// One graph of two communities of 12 nodes, in a random order: pairs in one community are
 /// joined with probability 0.7, and two random pairs across (a few edges). A node's first
-/// feature is its community's sign times 0.7 plus standard normal noise, its second pure
-/// noise: on its own a node's features tell its community at best 75.8% of the time (the
-/// normal distribution's value at 0.7).
+/// feature is its community's sign times 0.5 plus standard normal noise, its second pure
+/// noise: on its own a node's features tell its community at best 69.1% of the time (the
+/// normal distribution's value at 0.5).
 fn community_graph(
     rng: &mut impl Rng,
 ) -> (SMatrix<f32, FEATURES, NODES>, SMatrix<f32, NODES, NODES>, SVector<f32, NODES>) {
@@ -179,8 +179,8 @@ fn node_accuracy(predictions: &[SVector<f32, NODES>], labels: &[SVector<f32, NOD
 
 /// Trained on 600 random graphs and validated on 100 (early stopping), tested on 200 others
 /// (4800 nodes): the graph convolutions classify at least 95% of the test nodes, where the
-/// same features without the graph stay below 79% (their best possible is 75.8%, and the
-/// sampling error on 4800 nodes is 0.6%).
+/// same features without the graph stay below 73% (their best possible is 69.1%, and the
+/// sampling error on 4800 nodes is 0.7%).
 ///
 /// The architecture and Adam's learning rate were chosen on the validation graphs (node
 /// accuracy, lr 0.003 / 0.01 / 0.03): two `graph_conv(8) -> relu` 96.4 / 96.1 / 95.6%, two with
@@ -231,7 +231,7 @@ fn graph_convolutions_classify_the_nodes_of_two_communities() {
         100.0 * without_graph
     );
     assert!(with_graph >= 0.95, "graph convolutions: {with_graph}");
-    assert!(without_graph < 0.79, "the features alone should not suffice: {without_graph}");
+    assert!(without_graph < 0.73, "the features alone should not suffice: {without_graph}");
 }
 
 network! {
