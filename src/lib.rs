@@ -314,7 +314,7 @@
 //! zeroed directly on the heap, so nothing larger than 64 KiB is built on the stack. A
 //! training step of an inline network allocates nothing on the heap.
 //!
-//! Batches of two or more samples through a network with a layer at least 8 units wide in
+//! Batches of 6 or more samples through a network with a layer at least 8 units wide in
 //! both dimensions take a batched path: every layer's product with the whole batch is one
 //! blocked matrix product ([`kernels`]), its intermediates in a scratch buffer of the thread.
 //! A thread's first batched call allocates that buffer (and a call with a larger batch grows

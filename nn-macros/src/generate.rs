@@ -203,12 +203,14 @@ fn api(net: &Network) -> TokenStream {
         fields
     });
     let rng = if net.has_dropout() { quote!(mut rng) } else { quote!(_rng) };
-    // Batches of two or more go through the blocked kernels when some layer is wide enough.
+    // Batches of `batch::MIN_BATCH` or more go through the blocked kernels when some layer is
+    // wide enough.
     let i = n(net.inputs);
     let o = n(net.outputs());
+    let min_batch = n(batch::MIN_BATCH);
     let parallel = if batch::worthwhile(net) {
         quote! {
-            if B < 2 {
+            if B < 2 * #min_batch {
                 return self.loss_and_grad_batch_into(xs, targets, grad);
             }
             let scale = T::one() / <T as ::nn::Float>::lit(B as f64);
@@ -239,12 +241,12 @@ fn api(net: &Network) -> TokenStream {
     let (batched_forward, batched_backprop, batched_methods) = if batch::worthwhile(net) {
         (
             quote! {
-                if B > 1 {
+                if B >= #min_batch {
                     return self.__forward_batch_batched(xs);
                 }
             },
             quote! {
-                if B > 1 {
+                if B >= #min_batch {
                     total = self.__backprop_batched(xs.as_slice(), targets.as_slice(), B, grad, scale, rng);
                     self.__penalty_grad(grad);
                     return total * scale + self.__penalty();
