@@ -659,7 +659,7 @@ fn backward(net: &Network, start: Start) -> TokenStream {
             continue;
         }
         if !fused {
-            body.extend(activation_backward(node));
+            body.extend(activation_backward(node, Pass::Reverse));
         }
         if node.graph().is_some() {
             body.extend(graph_backward(net, node));
@@ -1074,7 +1074,7 @@ fn tangents(net: &Network) -> TokenStream {
         }
         if node.graph().is_some() {
             body.extend(graph_jvp(net, node));
-            body.extend(activation_jvp(node));
+            body.extend(activation_backward(node, Pass::Forward));
             out.extend(quote!(let #t: #v = { #body d };));
             continue;
         }
@@ -1100,50 +1100,10 @@ fn tangents(net: &Network) -> TokenStream {
                 });
             }
         }
-        body.extend(activation_jvp(node));
+        body.extend(activation_backward(node, Pass::Forward));
         out.extend(quote!(let #t: #v = { #body d };));
     }
     out
-}
-
-/// `d = J_f d` for a node's activation, at the trace's `z` and `a`.
-fn activation_jvp(node: &Node) -> TokenStream {
-    let Names { z, a, .. } = Names::of(node);
-    let v = vector(node.outputs);
-    if node.activation == Activation::Identity {
-        return TokenStream::new();
-    }
-    if let Some(f) = element_wise(node.activation) {
-        return quote! {
-            let d: #v = d.zip_zip_map(&trace.#z, &trace.#a, |g, z, a| g * ::nn::activation::Activation::<T>::df(&#f, z, a));
-        };
-    }
-    let field = &node.name;
-    let call = match learnable_type(node.activation) {
-        // The parameters' gradient this also computes is dropped: they are fixed here.
-        Some(ty) => quote! {
-            let mut unused = self.#field.activation.clone();
-            ::nn::activation::learnable_backward::<T, #ty>(
-                trace.#z.as_slice(),
-                trace.#a.as_slice(),
-                self.#field.activation.as_slice(),
-                d.as_slice(),
-                t.as_mut_slice(),
-                unused.as_mut_slice(),
-                T::zero(),
-            );
-        },
-        None => quote! {
-            ::nn::activation::softmax_backward(trace.#a.as_slice(), d.as_slice(), t.as_mut_slice());
-        },
-    };
-    quote! {
-        let d: #v = {
-            let mut t = <#v>::zeros();
-            #call
-            t
-        };
-    }
 }
 
 fn tangent_name(node: &Node) -> Ident {
@@ -1530,8 +1490,11 @@ fn apply_activation(node: &Node, z: &Ident) -> TokenStream {
 }
 
 /// `let d = f'(z) * d;`, element-wise, softmax's vector-Jacobian product, or a learnable
-/// activation's, which also adds to the gradient of its parameters.
-fn activation_backward(node: &Node) -> TokenStream {
+/// activation's, which also adds `scale` times the gradient of its parameters to `grad` in the
+/// reverse pass (`Pass::Reverse`). Forward mode (`Pass::Forward`) uses the same code for `J d`:
+/// these Jacobians are diagonal (element-wise and learnable activations, whose parameters are
+/// fixed there) or symmetric (softmax).
+fn activation_backward(node: &Node, pass: Pass) -> TokenStream {
     let Names { z, a, .. } = Names::of(node);
     let v = vector(node.outputs);
     if node.activation == Activation::Identity {
@@ -1543,6 +1506,11 @@ fn activation_backward(node: &Node) -> TokenStream {
         };
     }
     let field = &node.name;
+    let (params_grad, scale) = match pass {
+        Pass::Reverse => (quote!(grad.#field.activation.as_mut_slice()), quote!(scale)),
+        // The parameters' gradient is dropped: forward mode holds them fixed.
+        Pass::Forward => (quote!(self.#field.activation.clone().as_mut_slice()), quote!(T::zero())),
+    };
     let call = match learnable_type(node.activation) {
         Some(ty) => quote! {
             ::nn::activation::learnable_backward::<T, #ty>(
@@ -1551,8 +1519,8 @@ fn activation_backward(node: &Node) -> TokenStream {
                 self.#field.activation.as_slice(),
                 d.as_slice(),
                 d_z.as_mut_slice(),
-                grad.#field.activation.as_mut_slice(),
-                scale,
+                #params_grad,
+                #scale,
             );
         },
         None => quote! {
@@ -1566,6 +1534,13 @@ fn activation_backward(node: &Node) -> TokenStream {
             d_z
         };
     }
+}
+
+/// Which pass an activation's Jacobian product is for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    Reverse,
+    Forward,
 }
 
 /// The runtime value of an element-wise activation, `::nn::activation::LeakyRelu { gamma: .. }`;
