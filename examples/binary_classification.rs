@@ -38,7 +38,7 @@ use std::path::Path;
 use nn::data::{Csv, Dataset};
 use nn::metrics::ConfusionMatrix;
 use nn::nalgebra::SVector;
-use nn::train::{History, Monitor, Trainer};
+use nn::train::{Monitor, Trainer};
 use nn::{network, Adam, Network};
 use plotters::prelude::*;
 
@@ -128,7 +128,10 @@ fn main() {
 
     common::use_font();
     let plot = common::plot_dir("binary_classification").join("loss.png");
-    draw_losses(&plot, "Breast cancer, 30-16-1: binary cross-entropy per epoch", &history);
+    let root = BitMapBackend::new(&plot, (640, 400)).into_drawing_area();
+    root.fill(&WHITE).unwrap();
+    common::draw_losses(&root, "Breast cancer, 30-16-1", "mean binary cross-entropy", &history);
+    root.present().unwrap();
     println!("\nplot: {}", plot.display());
 
     // The claims above. The quick run trains for at most 40 epochs, enough here: early
@@ -136,62 +139,6 @@ fn main() {
     assert!(history.stopped_early, "the validation loss should stop improving");
     assert!(accuracy >= 0.95, "breast cancer test accuracy {accuracy}");
     assert_eq!(Cancer::<f32>::summary_table().params(), 30 * 16 + 16 + 16 + 1);
-}
-
-/// Plots the training and validation loss of each epoch, with the kept (best) epoch marked.
-fn draw_losses(path: &Path, title: &str, history: &History) {
-    let root = BitMapBackend::new(path, (640, 400)).into_drawing_area();
-    root.fill(&WHITE).unwrap();
-    let train: Vec<(f64, f64)> =
-        history.epochs.iter().map(|e| (e.epoch as f64, e.train_loss)).collect();
-    let validation: Vec<(f64, f64)> =
-        history.epochs.iter().filter_map(|e| Some((e.epoch as f64, e.validation_loss?))).collect();
-    let top = train.iter().chain(&validation).map(|p| p.1).fold(0.0, f64::max) * 1.4;
-    let last = history.epochs.len() as f64;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 18))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(55)
-        .build_cartesian_2d(0.0..last + 1.0, 0.0..top)
-        .unwrap();
-    chart
-        .configure_mesh()
-        .x_desc("epoch")
-        .y_desc("mean loss")
-        .x_label_formatter(&|x| format!("{x:.0}"))
-        .label_style(("sans-serif", 14))
-        .axis_desc_style(("sans-serif", 15))
-        .light_line_style(WHITE.mix(0.0))
-        .draw()
-        .unwrap();
-    chart
-        .draw_series(LineSeries::new(train, BLUE.stroke_width(2)))
-        .unwrap()
-        .label("training (mean over the epoch's batches)")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLUE.stroke_width(2)));
-    chart
-        .draw_series(LineSeries::new(validation, RED.stroke_width(2)))
-        .unwrap()
-        .label("validation (at the end of the epoch)")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED.stroke_width(2)));
-    if let Some(best) = history.best.map(|i| &history.epochs[i]) {
-        let loss = best.validation_loss.unwrap_or(0.0);
-        chart
-            .draw_series(std::iter::once(Circle::new((best.epoch as f64, loss), 6, BLACK.filled())))
-            .unwrap()
-            .label(format!("best validation loss, epoch {} (kept)", best.epoch))
-            .legend(|(x, y)| Circle::new((x + 10, y), 5, BLACK.filled()));
-    }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 14))
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()
-        .unwrap();
-    root.present().unwrap();
 }
 
 #[cfg(test)]

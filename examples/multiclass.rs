@@ -45,7 +45,6 @@ use nn::metrics::ConfusionMatrix;
 use nn::nalgebra::SVector;
 use nn::train::{History, Monitor, Trainer};
 use nn::{network, Adam, Model};
-use plotters::coord::Shift;
 use plotters::prelude::*;
 
 network! {
@@ -168,8 +167,8 @@ fn main() {
     let root = BitMapBackend::new(&plot, (800, 380)).into_drawing_area();
     root.fill(&WHITE).unwrap();
     let (left, right) = root.split_horizontally(400);
-    draw_losses(&left, "Iris, 4-16-3", &iris_history);
-    draw_losses(&right, "Digits, 64-128-64-10", &digits_history);
+    common::draw_losses(&left, "Iris, 4-16-3", "mean cross-entropy", &iris_history);
+    common::draw_losses(&right, "Digits, 64-128-64-10", "mean cross-entropy", &digits_history);
     root.present().unwrap();
     println!("plot: {}", plot.display());
 
@@ -183,62 +182,6 @@ fn main() {
     assert!(iris_accuracy >= 0.85, "iris test accuracy {iris_accuracy}");
     let digits_bar = if quick { 0.93 } else { 0.95 };
     assert!(digits_accuracy >= digits_bar, "digits test accuracy {digits_accuracy}");
-}
-
-/// Draws one panel: the training and validation loss of each epoch, the kept epoch marked.
-fn draw_losses(area: &DrawingArea<BitMapBackend, Shift>, title: &str, history: &History) {
-    let train: Vec<(f64, f64)> =
-        history.epochs.iter().map(|e| (e.epoch as f64, e.train_loss)).collect();
-    let validation: Vec<(f64, f64)> =
-        history.epochs.iter().filter_map(|e| Some((e.epoch as f64, e.validation_loss?))).collect();
-    // A logarithmic loss axis: the training loss falls by orders of magnitude.
-    let losses = train.iter().chain(&validation).map(|p| p.1);
-    let top = losses.clone().fold(0.0, f64::max) * 3.0;
-    let bottom = losses.fold(f64::INFINITY, f64::min) / 1.5;
-    let last = history.epochs.len() as f64;
-    let mut chart = ChartBuilder::on(area)
-        .caption(title, ("sans-serif", 17))
-        .margin(10)
-        .x_label_area_size(40)
-        .y_label_area_size(50)
-        .build_cartesian_2d(0.0..last + 1.0, (bottom..top).log_scale())
-        .unwrap();
-    chart
-        .configure_mesh()
-        .x_desc("epoch")
-        .y_desc("mean cross-entropy (log scale)")
-        .x_label_formatter(&|x| format!("{x:.0}"))
-        .label_style(("sans-serif", 14))
-        .axis_desc_style(("sans-serif", 15))
-        .light_line_style(WHITE.mix(0.0))
-        .draw()
-        .unwrap();
-    chart
-        .draw_series(LineSeries::new(train, BLUE.stroke_width(2)))
-        .unwrap()
-        .label("training")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLUE.stroke_width(2)));
-    chart
-        .draw_series(LineSeries::new(validation, RED.stroke_width(2)))
-        .unwrap()
-        .label("validation")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED.stroke_width(2)));
-    if let Some(best) = history.best.map(|i| &history.epochs[i]) {
-        let loss = best.validation_loss.unwrap_or(0.0);
-        chart
-            .draw_series(std::iter::once(Circle::new((best.epoch as f64, loss), 6, BLACK.filled())))
-            .unwrap()
-            .label(format!("kept: epoch {}", best.epoch))
-            .legend(|(x, y)| Circle::new((x + 10, y), 5, BLACK.filled()));
-    }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 15))
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()
-        .unwrap();
 }
 
 #[cfg(test)]
