@@ -183,7 +183,27 @@ fn xor_expands_to_a_struct_with_one_field_per_layer_and_a_network_impl() {
     assert_eq!(fields, ["hidden", "output"]);
     assert!(xor.attrs.iter().any(|a| a.path().is_ident("doc")), "the doc comment is kept");
 
-    let network_impl = file.items.iter().any(|item| match item {
+    // The impls sit inside the expansion's anonymous `const _: () = { ... };`.
+    let inner: Vec<&syn::Item> = file
+        .items
+        .iter()
+        .flat_map(|item| match item {
+            syn::Item::Const(c) => match &*c.expr {
+                syn::Expr::Block(block) => block
+                    .block
+                    .stmts
+                    .iter()
+                    .filter_map(|s| match s {
+                        syn::Stmt::Item(item) => Some(item),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            },
+            item => vec![item],
+        })
+        .collect();
+    let network_impl = inner.iter().any(|item| match item {
         syn::Item::Impl(imp) => {
             let for_xor = imp.self_ty.to_token_stream().to_string().starts_with("Xor");
             let trait_name =
@@ -376,8 +396,8 @@ fn gradients_meet_where_a_node_feeds_several_others() {
     )
     .to_string();
     // Once in the loss's backward pass, once in `vjp`'s.
-    assert_eq!(text.matches("let mut d_a").count(), 2, "{text}");
-    assert_eq!(text.matches("d_a +=").count(), 2 * 3, "b, c and d read `a`: {text}");
+    assert_eq!(text.matches("let mut a_d").count(), 2, "{text}");
+    assert_eq!(text.matches("a_d +=").count(), 2 * 3, "b, c and d read `a`: {text}");
 }
 
 // The macro never panics.

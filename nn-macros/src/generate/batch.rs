@@ -3,15 +3,16 @@
 //! batch in one call of the runtime's blocked kernels (`nn::kernels`).
 //!
 //! The regions of the buffer are named like the single-sample trace (`n_z`, `n_a`, ...), and
-//! the backward pass adds `d_n` for every node but the output, and four temporaries `t_a` to
+//! the backward pass adds `n_d` for every node but the output, and four temporaries `t_a` to
 //! `t_d` of the widest width, through which a node's error term flows when it cannot be
 //! updated in place. Like the rest of the generator, the code is one block per node.
 
 use proc_macro2::{Literal, TokenStream};
-use quote::{format_ident, quote};
 use syn::Ident;
 
-use super::{element_wise, learnable_type, n, output_of, stores_input, Names};
+use super::activation::{element_wise, learnable_type};
+use super::api::Helper;
+use super::names::{d_name, fixed, n, output_of, passes, q, stores_input, Names};
 use crate::ir::{Activation, Combine, LossKind, Network, Node, Source};
 
 /// Networks with a layer at least this wide in both dimensions take the batched path for
@@ -60,7 +61,7 @@ fn carve(regions: &[(Ident, usize)], rest: &Ident) -> TokenStream {
         .iter()
         .map(|(name, width)| {
             let width = n(*width);
-            quote!(let (#name, #rest) = #rest.split_at_mut(#width * n);)
+            q!(let (#name, #rest) = #rest.split_at_mut(#width * n);)
         })
         .collect()
 }
@@ -79,9 +80,10 @@ fn widest(net: &Network) -> usize {
     widths.max().unwrap_or(0).max(net.outputs())
 }
 
-/// The methods of the batched path: `__forward_batched`, filling the forward regions, and
-/// `__backprop_batched`, adding `scale` times the batch's gradient to `grad`.
-pub fn methods(net: &Network) -> TokenStream {
+/// The helpers of the batched path: `forward_batched`, filling the forward regions,
+/// `forward_batch_batched`, and `backprop_batched`, adding `scale` times the batch's gradient
+/// to `grad`.
+pub(super) fn helpers(net: &Network) -> Vec<Helper> {
     let x = n(net.inputs);
     let o = n(net.outputs());
     let forward_width = n(forward_width(net));
@@ -89,7 +91,7 @@ pub fn methods(net: &Network) -> TokenStream {
         n(net.nodes[..net.nodes.len() - 1].iter().map(|n| n.outputs).sum::<usize>()
             + 4 * widest(net));
     let regions: Vec<(Ident, usize)> = net.nodes.iter().flat_map(forward_regions).collect();
-    let rest = format_ident!("rest");
+    let rest = fixed("rest");
     let carve_forward = carve(&regions, &rest);
     let forward = forward(net);
     let output = output_of(net.output());
@@ -100,63 +102,114 @@ pub fn methods(net: &Network) -> TokenStream {
         net.nodes[..net.nodes.len() - 1].iter().map(|node| (d_name(node), node.outputs)).collect();
     let widest = widest(net);
     let temporaries: Vec<(Ident, usize)> =
-        ["t_a", "t_b", "t_c", "t_d"].iter().map(|t| (format_ident!("{}", t), widest)).collect();
-    let back = format_ident!("back");
+        ["t_a", "t_b", "t_c", "t_d"].iter().map(|&t| (fixed(t), widest)).collect();
+    let back = fixed("back");
     let carve_backward = carve(&[accumulators.clone(), temporaries].concat(), &back);
     let d_names = accumulators.iter().map(|a| &a.0);
     let backward = backward(net);
-    let xs = quote!(::nn::__private::SMatrix<T, #x, B>);
-    let ys = quote!(::nn::__private::SMatrix<T, #o, B>);
-    quote! {
-        /// The forward pass of the `n` samples in `xs` (column-major, one per column) into
-        /// `buffer`, which holds `FORWARD * n` scalars; dropout is on when a generator is given.
-        #[allow(unused_mut, unused_variables, clippy::needless_borrow)]
-        fn __forward_batched<R: ::nn::rand::Rng + ?Sized>(
-            &self,
-            xs: &[T],
-            n: usize,
-            buffer: &mut [T],
-            mut rng: ::core::option::Option<&mut R>,
-        ) {
-            let #rest = buffer;
-            #carve_forward
-            #forward
-        }
-
-        /// The outputs of `B` samples through the batched path.
-        fn __forward_batch_batched<const B: usize>(&self, xs: &#xs) -> #ys {
-            let n = B;
-            <T as ::nn::Float>::with_scratch(#forward_width * n, |buffer| {
-                self.__forward_batched(xs.as_slice(), n, buffer, ::core::option::Option::None::<&mut ::nn::__private::ChaCha8Rng>);
-                let mut ys = <#ys>::zeros();
-                ys.as_mut_slice().copy_from_slice(&buffer[#output_offset * n..(#output_offset + #out_width) * n]);
-                ys
-            })
-        }
-
-        /// Adds `scale` times the gradient of the summed loss of the `n` samples in `xs` and
-        /// `targets` (column-major) to `grad`; returns the summed loss.
-        #[allow(unused_mut, unused_variables, clippy::needless_borrow)]
-        fn __backprop_batched<R: ::nn::rand::Rng + ?Sized>(
-            &self,
-            xs: &[T],
-            targets: &[T],
-            n: usize,
-            grad: &mut Self,
-            scale: T,
-            rng: ::core::option::Option<&mut R>,
-        ) -> T {
-            <T as ::nn::Float>::with_scratch((#forward_width + #backward_width) * n, |buffer| {
-                let (forward, #back) = buffer.split_at_mut(#forward_width * n);
-                self.__forward_batched(xs, n, forward, rng);
-                let #rest = forward;
+    let xs = q!(::nn::__private::SMatrix<T, #x, B>);
+    let ys = q!(::nn::__private::SMatrix<T, #o, B>);
+    let passes = passes(net);
+    let masks = masks(net);
+    let option = q!(::core::option::Option);
+    vec![
+        Helper {
+            // The forward pass of the `n` samples in `xs` (column-major, one per column) into
+            // `buffer`, which holds `FORWARD * n` scalars; dropout is on when a generator is
+            // given.
+            attrs: q!(#[allow(clippy::needless_borrow)]),
+            sig: q! {
+                fn forward_batched<R: ::nn::rand::Rng + ?Sized>(
+                    &self,
+                    xs: &[T],
+                    n: usize,
+                    buffer: &mut [T],
+                    rng: #option<&mut R>,
+                )
+            },
+            body: q! {
+                let mut rng = rng;
+                let #rest = buffer;
                 #carve_forward
-                #carve_backward
-                #(#d_names.fill(T::zero());)*
-                #loss
-                #backward
-                loss
-            })
+                #masks
+                #forward
+            },
+        },
+        Helper {
+            // The outputs of `B` samples through the batched path.
+            attrs: q!(),
+            sig: q!(fn forward_batch_batched<const B: usize>(&self, xs: &#xs) -> #ys),
+            body: q! {
+                let n = B;
+                <T as ::nn::Float>::with_scratch(#forward_width * n, |buffer| {
+                    #passes::forward_batched(self, xs.as_slice(), n, buffer, #option::None::<&mut ::nn::__private::ChaCha8Rng>);
+                    let mut ys = <#ys>::zeros();
+                    ys.as_mut_slice().copy_from_slice(&buffer[#output_offset * n..(#output_offset + #out_width) * n]);
+                    ys
+                })
+            },
+        },
+        Helper {
+            // Adds `scale` times the gradient of the summed loss of the `n` samples in `xs`
+            // and `targets` (column-major) to `grad`; returns the summed loss.
+            attrs: q!(#[allow(clippy::needless_borrow)]),
+            sig: q! {
+                fn backprop_batched<R: ::nn::rand::Rng + ?Sized>(
+                    &self,
+                    xs: &[T],
+                    targets: &[T],
+                    n: usize,
+                    grad: &mut Self,
+                    scale: T,
+                    rng: #option<&mut R>,
+                ) -> T
+            },
+            body: q! {
+                <T as ::nn::Float>::with_scratch((#forward_width + #backward_width) * n, |buffer| {
+                    let (forward, #back) = buffer.split_at_mut(#forward_width * n);
+                    #passes::forward_batched(self, xs, n, forward, rng);
+                    let #rest = forward;
+                    #carve_forward
+                    #carve_backward
+                    #(#d_names.fill(T::zero());)*
+                    #loss
+                    #backward
+                    loss
+                })
+            },
+        },
+    ]
+}
+
+/// The dropout masks of the whole batch, drawn before the forward pass in the order of the
+/// per-sample code: sample after sample, and for each sample line after line, so that the
+/// same generator gives the same masks on both paths; all ones in inference mode.
+fn masks(net: &Network) -> TokenStream {
+    let dropped: Vec<(Ident, Literal, Literal)> = net
+        .nodes
+        .iter()
+        .filter_map(|node| {
+            let p = node.dropout?;
+            Some((Names::of(node).m, Literal::f64_suffixed(p), n(node.outputs)))
+        })
+        .collect();
+    if dropped.is_empty() {
+        return TokenStream::new();
+    }
+    let draws = dropped.iter().map(|(m, p, width)| {
+        q!(::nn::dropout::mask(rng, #p, &mut #m[j * #width..(j + 1) * #width]);)
+    });
+    let ones = dropped.iter().map(|(m, ..)| q!(#m.fill(T::one());));
+    q! {
+        match rng.as_deref_mut() {
+            ::core::option::Option::Some(rng) => {
+                for j in 0..n {
+                    #(#draws)*
+                }
+            }
+            ::core::option::Option::None => {
+                #(#ones)*
+            }
         }
     }
 }
@@ -164,10 +217,10 @@ pub fn methods(net: &Network) -> TokenStream {
 /// A reference to the batch values of `source`: `xs.as_slice()` or `&hidden_a[..]`.
 fn value(net: &Network, source: Source) -> TokenStream {
     match source {
-        Source::Input => quote!(xs),
+        Source::Input => q!(xs),
         Source::Node(i) => {
             let out = output_of(&net.nodes[i]);
-            quote!(&#out[..])
+            q!(&#out[..])
         }
     }
 }
@@ -187,11 +240,11 @@ fn forward(net: &Network) -> TokenStream {
             Combine::Sum(sources) => {
                 let first = value(net, sources[0]);
                 let rest = sources[1..].iter().map(|&s| value(net, s));
-                out.extend(quote! {
+                out.extend(q! {
                     #gathered.copy_from_slice(#first);
                     #(::nn::kernels::add_assign(#gathered, #rest);)*
                 });
-                quote!(&#gathered[..])
+                q!(&#gathered[..])
             }
             Combine::Concat(sources) => {
                 let mut offset = 0;
@@ -199,11 +252,11 @@ fn forward(net: &Network) -> TokenStream {
                     let (part, start) = (n(net.width(source)), n(offset));
                     offset += net.width(source);
                     let value = value(net, source);
-                    out.extend(quote! {
+                    out.extend(q! {
                         ::nn::kernels::copy_rows(#value, #part, #gathered, #inputs, #start);
                     });
                 }
-                quote!(&#gathered[..])
+                q!(&#gathered[..])
             }
         };
         let fused = element_wise(node.activation)
@@ -211,7 +264,7 @@ fn forward(net: &Network) -> TokenStream {
         match (&node.linear, fused) {
             (Some(linear), Some(f)) => {
                 let rows = n(linear.rows);
-                out.extend(quote! {
+                out.extend(q! {
                     ::nn::kernels::linear(self.#field.weight.as_slice(), #input, #z, #rows, #inputs, n);
                     ::nn::kernels::bias_activation(#f, self.#field.bias.as_slice(), #z, #a);
                 });
@@ -219,30 +272,25 @@ fn forward(net: &Network) -> TokenStream {
             (Some(linear), None) => {
                 let rows = n(linear.rows);
                 let target = if linear.pieces.is_some() { h } else { z };
-                out.extend(quote! {
+                out.extend(q! {
                     ::nn::kernels::linear(self.#field.weight.as_slice(), #input, #target, #rows, #inputs, n);
                     ::nn::kernels::add_bias(self.#field.bias.as_slice(), #target);
                 });
                 if let Some(pieces) = linear.pieces {
                     let pieces = n(pieces);
-                    out.extend(quote!(::nn::kernels::maxout(#h, #pieces, #z, #width);));
+                    out.extend(q!(::nn::kernels::maxout(#h, #pieces, #z, #width);));
                 }
                 out.extend(activation(node));
             }
             (None, _) => {
                 if let Combine::Read(_) = node.combine {
-                    out.extend(quote!(#z.copy_from_slice(#input);));
+                    out.extend(q!(#z.copy_from_slice(#input);));
                 }
                 out.extend(activation(node));
             }
         }
-        if let Some(p) = node.dropout {
-            let p = Literal::f64_suffixed(p);
-            out.extend(quote! {
-                match rng.as_deref_mut() {
-                    ::core::option::Option::Some(rng) => ::nn::dropout::mask(rng, #p, #m),
-                    ::core::option::Option::None => #m.fill(T::one()),
-                }
+        if node.dropout.is_some() {
+            out.extend(q! {
                 for ((y, &a), &m) in #y.iter_mut().zip(#a.iter()).zip(#m.iter()) {
                     *y = a * m;
                 }
@@ -258,13 +306,13 @@ fn activation(node: &Node) -> TokenStream {
     let field = &node.name;
     let width = n(node.outputs);
     if let Some(f) = element_wise(node.activation) {
-        return quote!(::nn::kernels::activate(#f, #z, #a););
+        return q!(::nn::kernels::activate(#f, #z, #a););
     }
     match learnable_type(node.activation) {
-        Some(ty) => quote! {
+        Some(ty) => q! {
             ::nn::kernels::learnable_forward::<T, #ty>(#z, self.#field.activation.as_slice(), #a);
         },
-        None => quote!(::nn::kernels::softmax(#z, #a, #width);),
+        None => q!(::nn::kernels::softmax(#z, #a, #width);),
     }
 }
 
@@ -275,17 +323,17 @@ fn loss_and_error(net: &Network) -> TokenStream {
     let width = n(out.outputs);
     let (z, value) = (Names::of(out).z, output_of(out));
     let (loss_fn, grad_fn, of) = match net.loss.kind {
-        LossKind::Mse => (quote!(mse), quote!(mse_grad), value),
+        LossKind::Mse => (q!(mse), q!(mse_grad), value),
         LossKind::BinaryCrossEntropy => (
-            quote!(binary_cross_entropy_with_logits),
-            quote!(binary_cross_entropy_with_logits_grad),
+            q!(binary_cross_entropy_with_logits),
+            q!(binary_cross_entropy_with_logits_grad),
             z,
         ),
         LossKind::CrossEntropy => {
-            (quote!(cross_entropy_with_logits), quote!(cross_entropy_with_logits_grad), z)
+            (q!(cross_entropy_with_logits), q!(cross_entropy_with_logits_grad), z)
         }
     };
-    quote! {
+    q! {
         let mut loss = T::zero();
         let columns = #of.chunks_exact(#width).zip(targets.chunks_exact(#width));
         for ((column, target), error) in columns.zip(t_a.chunks_exact_mut(#width)) {
@@ -306,14 +354,14 @@ fn backward(net: &Network) -> TokenStream {
         let width = n(node.outputs);
         let fused = index == last && net.loss.kind != LossKind::Mse;
         let mut body = if index == last {
-            quote!(let d: &mut [T] = &mut t_a[..#width * n];)
+            q!(let d: &mut [T] = &mut t_a[..#width * n];)
         } else {
             let d_node = d_name(node);
-            quote!(let d: &mut [T] = &mut #d_node[..];)
+            q!(let d: &mut [T] = &mut #d_node[..];)
         };
         if node.dropout.is_some() {
             let m = &names.m;
-            body.extend(quote! {
+            body.extend(q! {
                 for (d, &m) in d.iter_mut().zip(#m.iter()) {
                     *d *= m;
                 }
@@ -327,26 +375,26 @@ fn backward(net: &Network) -> TokenStream {
             let inputs = n(node.inputs);
             if let Some(pieces) = linear.pieces {
                 let (h, pieces) = (&names.h, n(pieces));
-                body.extend(quote! {
+                body.extend(q! {
                     ::nn::kernels::maxout_backward(#h, #pieces, d, t_c, #width);
                     let d: &mut [T] = &mut t_c[..#rows * n];
                 });
             }
             let input = gathered(net, node);
-            body.extend(quote! {
+            body.extend(q! {
                 ::nn::kernels::linear_backward_params(d, #input, grad.#field.weight.as_mut_slice(), grad.#field.bias.as_mut_slice(), #rows, #inputs, n, scale);
             });
-            let w = quote!(self.#field.weight.as_slice());
+            let w = q!(self.#field.weight.as_slice());
             match &node.combine {
                 Combine::Read(Source::Input) => {}
                 Combine::Read(Source::Node(k)) => {
                     let d_k = d_name(&net.nodes[*k]);
-                    body.extend(quote! {
+                    body.extend(q! {
                         ::nn::kernels::linear_backward_input(#w, d, #d_k, #rows, #inputs, n, T::one());
                     });
                 }
                 Combine::Sum(_) | Combine::Concat(_) => {
-                    body.extend(quote! {
+                    body.extend(q! {
                         ::nn::kernels::linear_backward_input(#w, d, t_d, #rows, #inputs, n, T::zero());
                         let d: &mut [T] = &mut t_d[..#inputs * n];
                     });
@@ -356,7 +404,7 @@ fn backward(net: &Network) -> TokenStream {
         } else {
             body.extend(distribute(net, node));
         }
-        out.extend(quote!({ #body }));
+        out.extend(q!({ #body }));
     }
     out
 }
@@ -370,15 +418,15 @@ fn activation_backward(node: &Node) -> TokenStream {
         return TokenStream::new();
     }
     if let Some(f) = element_wise(node.activation) {
-        return quote!(::nn::kernels::activate_backward(#f, #z, #a, d););
+        return q!(::nn::kernels::activate_backward(#f, #z, #a, d););
     }
     let call = match learnable_type(node.activation) {
-        Some(ty) => quote! {
+        Some(ty) => q! {
             ::nn::kernels::learnable_backward::<T, #ty>(#z, #a, self.#field.activation.as_slice(), d, t_b, grad.#field.activation.as_mut_slice(), scale);
         },
-        None => quote!(::nn::kernels::softmax_backward(#a, d, t_b, #width);),
+        None => q!(::nn::kernels::softmax_backward(#a, d, t_b, #width);),
     };
-    quote! {
+    q! {
         #call
         let d: &mut [T] = &mut t_b[..#width * n];
     }
@@ -394,12 +442,12 @@ fn distribute(net: &Network, node: &Node) -> TokenStream {
     };
     match &node.combine {
         Combine::Read(source) => accumulator(*source)
-            .map(|dst| quote!(::nn::kernels::add_assign(#dst, d);))
+            .map(|dst| q!(::nn::kernels::add_assign(#dst, d);))
             .unwrap_or_default(),
         Combine::Sum(sources) => sources
             .iter()
             .filter_map(|&s| accumulator(s))
-            .map(|dst| quote!(::nn::kernels::add_assign(#dst, d);))
+            .map(|dst| q!(::nn::kernels::add_assign(#dst, d);))
             .collect(),
         Combine::Concat(sources) => {
             let inputs = n(node.inputs);
@@ -409,7 +457,7 @@ fn distribute(net: &Network, node: &Node) -> TokenStream {
                 let (width, start) = (n(net.width(source)), n(offset));
                 offset += net.width(source);
                 if let Some(dst) = accumulator(source) {
-                    out.extend(quote!(::nn::kernels::add_rows(d, #inputs, #start, #dst, #width);));
+                    out.extend(q!(::nn::kernels::add_rows(d, #inputs, #start, #dst, #width);));
                 }
             }
             out
@@ -423,11 +471,7 @@ fn gathered(net: &Network, node: &Node) -> TokenStream {
         Combine::Read(source) => value(net, source),
         Combine::Sum(_) | Combine::Concat(_) => {
             let input = Names::of(node).input;
-            quote!(&#input[..])
+            q!(&#input[..])
         }
     }
-}
-
-fn d_name(node: &Node) -> Ident {
-    super::d_name(node)
 }
