@@ -234,6 +234,17 @@
 //! deterministic. Training with dropout goes through the `*_training` calls; for a network
 //! without dropout they equal their inference siblings and do not use `rng`.
 //!
+//! Masks are drawn in one order on every path: sample after sample (the columns of a batch in
+//! order), for each sample its dropout lines from the top, each line's units in order, one
+//! 32-bit word per unit ([`dropout::mask`]). So `loss_and_grad_batch_training(&xs, &ys, rng)`
+//! gives the mean of `loss_and_grad_training(&x_j, &y_j, rng)` over the columns `j` in order,
+//! with the same generator, whichever path the batch takes.
+//!
+//! Every path gives the same numbers: the per-sample calls, the batch calls below and above
+//! the batched path's threshold (see [Memory](#memory)), the parallel and `_into` forms and
+//! the training-mode calls agree to rounding (1e-12 in `f64`; tests/paths.rs and
+//! tests/names.rs in the repository check it for every kind of line).
+//!
 //! `T` is `f32` (the default) or `f64`; any other type is a compile error naming the two.
 //!
 //! # Training
@@ -306,6 +317,31 @@
 //! split.standardize(); // statistics of the training part only
 //! # Ok::<(), nn::data::DataError>(())
 //! ```
+//!
+//! # Reading the generated code
+//!
+//! `cargo expand` (or the `backprop` example's pointers) shows what a `network!` block becomes:
+//! the struct as declared, then an anonymous `const _: () = { ... };` holding a private trace
+//! struct (`__NetTrace`, the forward pass's intermediates), a private trait of the passes
+//! (`__NetPasses`: `trace`, `backprop`, `backprop_batch`, `vjp`, the penalty, and the batched
+//! path's `forward_batched` and `backprop_batched`), the inherent API above, and the
+//! `Network` and `Model` impls. The forward pass is one block per line, and the backward
+//! pass one block per line in reverse.
+//!
+//! A line `hidden` has its intermediates named `hidden_<role>`: `hidden_z` (pre-activation),
+//! `hidden_a` (activation), `hidden_in` (a gathered sum or concatenation), `hidden_h` (maxout's
+//! pieces), `hidden_m` and `hidden_y` (dropout's mask and output), `hidden_sz` and `hidden_sa`
+//! (a recurrent layer's steps), `hidden_ahat` and `hidden_xa` (a graph convolution's),
+//! `hidden_d` (the gradient with respect to its output) and `hidden_t` (its tangent in `jvp`).
+//! Every other local is the generator's own (`x`, `d`, `grad`, `scale`, `trace`, ...).
+//!
+//! No name you give a line can meet a name of the generator's, whatever it is: the generator's
+//! own locals are written at `Span::mixed_site()`, the hygiene of `macro_rules!` macros, so
+//! they resolve only among themselves; a line's intermediates are `<line>_<role>` with roles
+//! that contain no `_`, so two lines or two roles never give the same name; and the items the
+//! generator adds live inside the anonymous `const`, named after the network so that they
+//! cannot be the network's own name, and are called by their full paths. A line may be called
+//! `d`, `t`, `grad`, `trace`, `x`, `Some` or `r#fn`.
 //!
 //! # Memory
 //!

@@ -167,7 +167,7 @@ fn batched_training_is_the_gradient_of_its_own_loss() {
     let net = jiggle(WideDropout::<f64>::seeded(3), &mut rng);
     let xs: SMatrix<f64, 8, 16> = random(&mut rng, 1.5);
     let ys: SMatrix<f64, 6, 16> = net.forward_batch(&xs) + random::<6, 16>(&mut rng, 0.3);
-    let masks = || ChaCha8Rng::seed_from_u64(99);
+    let masks = || ChaCha8Rng::seed_from_u64(7);
     let (loss, grad) = net.loss_and_grad_batch_training(&xs, &ys, &mut masks());
     let (inference, _) = net.loss_and_grad_batch(&xs, &ys);
     assert_ne!(loss, inference, "dropout changed nothing");

@@ -81,6 +81,22 @@ const VALID: &[&str] = &[
     }
     ",
     "
+    /// Every kind of line, each wide enough for the batched path.
+    struct Wide {
+        input: 6,
+        a: dense(12) -> prelu,
+        b: dense(12) -> tanh -> dropout(0.3),
+        s: a + b -> relu,
+        c: concat(input, s),
+        m: c -> maxout(9, 2) -> swish_learnable,
+        h: a -> dense(9) -> prelu_shared,
+        g: m + h -> gelu,
+        out: concat(g, a) -> dense(7) -> softmax,
+        loss: cross_entropy,
+        l2: 0.01,
+    }
+    ",
+    "
     struct Conventions {
         input: 2,
         torch: dense(3) -> hard_sigmoid_pytorch,
@@ -731,5 +747,62 @@ fn the_macro_never_panics() {
         findings.failures.len(),
         findings.tried,
         findings.failures.iter().take(10).cloned().collect::<Vec<_>>().join("\n")
+    );
+}
+
+// The generator's vocabulary.
+
+/// Every identifier the expansions of `VALID` contain other than the network's name (and the
+/// `__<Net>Trace` and `__<Net>Passes` items named after it), its lines' names and their
+/// `<line>_<role>` intermediates: the generator's own words (keywords,
+/// paths, methods, locals). It is committed in `generate/vocabulary.txt`, which the name
+/// torture test (tests/names.rs of `nn`) reads: a new word fails here until it is listed, and
+/// there until a network of the torture test uses it as a line name.
+#[test]
+fn the_generators_vocabulary_is_the_committed_list() {
+    use std::collections::BTreeSet;
+
+    fn idents(tokens: TokenStream, out: &mut BTreeSet<String>) {
+        for tree in tokens {
+            match tree {
+                TokenTree::Ident(ident) => {
+                    out.insert(ident.to_string());
+                }
+                TokenTree::Group(group) => idents(group.stream(), out),
+                TokenTree::Punct(_) | TokenTree::Literal(_) => {}
+            }
+        }
+    }
+
+    let mut words = BTreeSet::new();
+    for src in VALID {
+        let def: crate::parse::NetworkDef = syn::parse_str(src).expect("a valid block");
+        let lines: Vec<String> = def.lines.iter().map(|l| l.key.to_string()).collect();
+        let mut found = BTreeSet::new();
+        idents(expand(src), &mut found);
+        for word in found {
+            let derived = word.rsplit_once('_').is_some_and(|(line, role)| {
+                lines.iter().any(|l| l == line) && crate::generate::ROLES.contains(&role)
+            });
+            // The network's name, and the items named after it inside the anonymous `const`.
+            let name = def.name.to_string();
+            let items = [format!("__{name}Trace"), format!("__{name}Passes")];
+            let user = word == name || items.contains(&word) || lines.contains(&word);
+            if !derived && !user {
+                words.insert(word);
+            }
+        }
+    }
+    let listed: BTreeSet<String> = include_str!("generate/vocabulary.txt")
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect();
+    let new: Vec<&String> = words.difference(&listed).collect();
+    let gone: Vec<&String> = listed.difference(&words).collect();
+    assert!(
+        new.is_empty() && gone.is_empty(),
+        "generate/vocabulary.txt is out of date: add {new:?}, remove {gone:?}; its whole list:\n{}",
+        words.iter().cloned().collect::<Vec<_>>().join("\n")
     );
 }

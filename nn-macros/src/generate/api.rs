@@ -13,8 +13,8 @@ use super::backward::{backward, l2_penalty, Start};
 use super::batch;
 use super::forward::{loss_value, trace_body};
 use super::names::{
-    layer_type, layers, matrix_b, n, output_of, passes, passes_name, q, scalar_bound,
-    tangent_name, trace_name, vector,
+    layer_type, layers, matrix_b, n, output_of, passes, passes_name, q, scalar_bound, tangent_name,
+    trace_name, vector,
 };
 use super::tangent::tangents;
 use crate::ir::Network;
@@ -49,7 +49,10 @@ struct Types {
 impl Types {
     fn of(net: &Network) -> Types {
         let (inference_doc, training_doc) = if net.has_dropout() {
-            ("Dropout is off: this is inference mode.", "Dropout is on, its masks drawn from `rng`.")
+            (
+                "Dropout is off: this is inference mode.",
+                "Dropout is on, its masks drawn from `rng`.",
+            )
         } else {
             (
                 "The network has no dropout, so this is the same as training mode.",

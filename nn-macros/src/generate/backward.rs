@@ -15,7 +15,7 @@ pub(super) enum Start {
     Cotangent,
 }
 
-/// Backpropagation (section 4.4 of the textbook), node by node from the output: from `d_n`,
+/// Backpropagation (section 4.4 of the textbook), node by node from the output: from `n_d`,
 /// the gradient with respect to a node's output, through dropout and the activation to the
 /// error term `delta = dL/dz`; then `dW += scale * delta x^T`, `db += scale * delta`, and
 /// `W^T delta` added to the gradient of every node the line reads (the input's only when
@@ -227,8 +227,7 @@ pub(super) fn readout_backward(net: &Network, node: &Node) -> TokenStream {
         return TokenStream::new();
     };
     let (u, c) = (n(node.outputs), n(r.nodes));
-    let scale =
-        if r.mean { q!(let d = d / <T as ::nn::Float>::lit(#c as f64);) } else { q!() };
+    let scale = if r.mean { q!(let d = d / <T as ::nn::Float>::lit(#c as f64);) } else { q!() };
     let target = match node.combine {
         Combine::Read(Source::Node(k)) => {
             let d_k = d_name(&net.nodes[k]);

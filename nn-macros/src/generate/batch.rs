@@ -196,9 +196,9 @@ fn masks(net: &Network) -> TokenStream {
     if dropped.is_empty() {
         return TokenStream::new();
     }
-    let draws = dropped.iter().map(|(m, p, width)| {
-        q!(::nn::dropout::mask(rng, #p, &mut #m[j * #width..(j + 1) * #width]);)
-    });
+    let draws = dropped.iter().map(
+        |(m, p, width)| q!(::nn::dropout::mask(rng, #p, &mut #m[j * #width..(j + 1) * #width]);),
+    );
     let ones = dropped.iter().map(|(m, ..)| q!(#m.fill(T::one());));
     q! {
         match rng.as_deref_mut() {
@@ -324,11 +324,9 @@ fn loss_and_error(net: &Network) -> TokenStream {
     let (z, value) = (Names::of(out).z, output_of(out));
     let (loss_fn, grad_fn, of) = match net.loss.kind {
         LossKind::Mse => (q!(mse), q!(mse_grad), value),
-        LossKind::BinaryCrossEntropy => (
-            q!(binary_cross_entropy_with_logits),
-            q!(binary_cross_entropy_with_logits_grad),
-            z,
-        ),
+        LossKind::BinaryCrossEntropy => {
+            (q!(binary_cross_entropy_with_logits), q!(binary_cross_entropy_with_logits_grad), z)
+        }
         LossKind::CrossEntropy => {
             (q!(cross_entropy_with_logits), q!(cross_entropy_with_logits_grad), z)
         }

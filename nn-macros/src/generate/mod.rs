@@ -25,6 +25,8 @@ mod tangent;
 mod traits;
 
 use activation::activation_name;
+#[cfg(test)]
+pub(crate) use names::ROLES;
 use names::{count, layer_type, layers, q, scalar_bound, source_name};
 
 /// Everything the network expands to: the struct the user declared, then, inside an anonymous

@@ -139,7 +139,7 @@ pub(super) fn stores_input(node: &Node) -> bool {
     node.linear.is_some() && !matches!(node.combine, Combine::Read(_))
 }
 
-/// A reference to what `source` computed, inside `__trace`: `x` or `&hidden_a`.
+/// A reference to what `source` computed, inside the `trace` helper: `x` or `&hidden_a`.
 pub(super) fn value(net: &Network, source: Source) -> TokenStream {
     match source {
         Source::Input => q!(x),
@@ -150,8 +150,8 @@ pub(super) fn value(net: &Network, source: Source) -> TokenStream {
     }
 }
 
-/// A reference to a node's gathered input, inside `__backprop`: `x`, `&trace.hidden_a` or
-/// `&trace.s_in`.
+/// A reference to a node's gathered input, inside the `backprop` helper: `x`,
+/// `&trace.hidden_a` or `&trace.s_in`.
 pub(super) fn gathered_input(net: &Network, node: &Node) -> TokenStream {
     match node.combine {
         Combine::Read(Source::Input) => q!(x),

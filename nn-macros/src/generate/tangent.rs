@@ -9,7 +9,7 @@ use super::names::{matrix, n, output_of, q, tangent_name, vector, Names};
 use crate::ir::{Combine, Network, Node, Source};
 
 /// Forward-mode differentiation (section 4.5.3 of the textbook): the forward pass carrying,
-/// beside each node's value, its tangent `t_n`, the derivative along the input direction `v`.
+/// beside each node's value, its tangent `n_t`, the derivative along the input direction `v`.
 /// Linear maps carry tangents by their weights alone (`W t`); maxout by its winning pieces;
 /// activations by their Jacobians, which are diagonal (element-wise and learnable ones, whose
 /// parameters are fixed here) or symmetric (softmax), so that the reverse pass's

@@ -41,29 +41,16 @@ pub(super) fn network_impl(net: &Network) -> TokenStream {
                     q!(Weight),
                     q!((#rows, #cols)),
                 ),
-                (
-                    q!(#field.bias),
-                    format!("{}.bias", field.unraw()),
-                    q!(Bias),
-                    q!((#rows, 1)),
-                ),
+                (q!(#field.bias), format!("{}.bias", field.unraw()), q!(Bias), q!((#rows, 1))),
             ];
             if node.recurrence().is_some() {
                 let name = format!("{}.recurrent", field.unraw());
-                tensors.insert(
-                    1,
-                    (q!(#field.recurrent), name, q!(Weight), q!((#rows, #rows))),
-                );
+                tensors.insert(1, (q!(#field.recurrent), name, q!(Weight), q!((#rows, #rows))));
             }
             if let Some(learnable) = node.activation.learnable() {
                 let count = n(node.activation_params());
                 let name = format!("{}.{}", field.unraw(), learnable.param);
-                tensors.push((
-                    q!(#field.activation),
-                    name,
-                    q!(Activation),
-                    q!((#count, 1)),
-                ));
+                tensors.push((q!(#field.activation), name, q!(Activation), q!((#count, 1))));
             }
             tensors
         })
