@@ -167,3 +167,13 @@ fn forward_outputs_a_distribution() {
     assert!((y.sum() - 1.0).abs() < 1e-6);
     assert!(y.iter().all(|&p| p > 0.0));
 }
+
+/// `Net::zeros()` is inherent: it needs no trait in scope.
+mod without_the_trait {
+    #[test]
+    fn zeros_needs_no_import() {
+        let net = super::Net::<f64>::zeros();
+        assert_eq!(net.hidden.weight.sum(), 0.0);
+        assert_eq!(net, <super::Net<f64> as nn::Network<f64>>::zeros());
+    }
+}

@@ -119,7 +119,7 @@ pub(super) fn api(net: &Network) -> TokenStream {
     }
 }
 
-/// `seeded` and `new`.
+/// `seeded`, `new` and `zeros`.
 fn constructors(net: &Network, types: &Types) -> TokenStream {
     let r = &types.r;
     let fields = layers(net).map(|node| {
@@ -145,6 +145,13 @@ fn constructors(net: &Network, types: &Types) -> TokenStream {
         /// biases, and learnable activations at their initial values.
         pub fn new<#r>(rng: &mut R) -> Self {
             Self { #(#fields,)* }
+        }
+
+        /// A network of zeros, with learnable activations' parameters zero too: the shape of
+        /// a gradient, or a buffer to load weights into. The same as
+        /// [`Network::zeros`](::nn::Network::zeros), without importing the trait.
+        pub fn zeros() -> Self {
+            <Self as ::nn::Network<T>>::zeros()
         }
     }
 }

@@ -43,7 +43,7 @@ pub fn network(net: &Network) -> TokenStream {
     q! {
         #definition
 
-        // Generated code binds names the user never wrote; see `names` in nn-macros.
+        // A line's intermediates take its name as written (`Hidden_z`); see `names`.
         #[allow(non_snake_case)]
         const _: () = {
             #trace
