@@ -18,8 +18,9 @@
 //!   leaves the generator untouched; with dropout, `loss_and_grad_batch_training::<B>` on a
 //!   generator equals `loss_and_grad_training` called on each sample in order on a generator
 //!   seeded the same (the mask draw order: samples in order, each sample's masks in line
-//!   order), leaving the generator in the same state, and `loss_training` equals
-//!   `loss_and_grad_training`'s loss on the same masks.
+//!   order), leaving the generator in the same state; and on one sample, `loss_training`,
+//!   `loss_and_grad_training` and `forward_training` draw the same masks (the loss of
+//!   `forward_training`'s output is `loss_training`'s, less the penalty).
 //!
 //! Every disagreement is collected, and the test fails once at the end listing them all, each
 //! with the call, the entry that differs most and both values.
@@ -126,6 +127,21 @@ impl Spec {
                 let weights = SVector::<f64, O>::from_fn(|_, _| rng.random_range(0.05..1.0));
                 weights / weights.sum()
             }
+        }
+    }
+
+    /// The loss (without the penalty) of the output `f` for the target `y`, from the output
+    /// and not from the logits as the generated code computes it: `mean (f - y)^2`,
+    /// `-mean (y ln f + (1 - y) ln(1 - f))`, `-sum y ln f`.
+    fn loss_of<const O: usize>(&self, f: &SVector<f64, O>, y: &SVector<f64, O>) -> f64 {
+        let o = O as f64;
+        match self.target {
+            Target::Mse => (f - y).norm_squared() / o,
+            Target::BinaryCrossEntropy => {
+                -(0..O).map(|i| y[i] * f[i].ln() + (1.0 - y[i]) * (1.0 - f[i]).ln()).sum::<f64>()
+                    / o
+            }
+            Target::CrossEntropy => -(0..O).map(|i| y[i] * f[i].ln()).sum::<f64>(),
         }
     }
 
@@ -524,6 +540,21 @@ fn samples<N: Paths<I, O>, const I: usize, const O: usize>(
             if masks != again {
                 report.failures.push(format!(
                     "sample {j}: `loss_training` and `loss_and_grad_training` draw differently"
+                ));
+            }
+            // `forward_training` draws those masks too: its output's loss is the training
+            // loss, less the penalty (the inference loss less the loss of `forward`).
+            let mut forward_masks = ChaCha8Rng::seed_from_u64(MASKS);
+            let output = net.forward_training(&x, &mut forward_masks);
+            let penalty = net.loss(&x, &y) - spec.loss_of(&f, &y);
+            report.scalar(
+                &format!("sample {j}: the loss of `forward_training` against `loss_training`"),
+                spec.loss_of(&output, &y) + penalty,
+                training_loss,
+            );
+            if masks != forward_masks {
+                report.failures.push(format!(
+                    "sample {j}: `forward_training` and `loss_training` draw differently"
                 ));
             }
         } else {
