@@ -24,7 +24,7 @@ network! {
         loss: mse,
     }
 }
-differential!(narrow_mse: NarrowMse, 7 => 3, Spec::mse());
+differential!(narrow_mse: NarrowMse, Spec::mse());
 
 network! {
     struct NarrowMseL2 {
@@ -35,7 +35,7 @@ network! {
         l2: 0.01,
     }
 }
-differential!(narrow_mse_l2: NarrowMseL2, 7 => 3, Spec::mse());
+differential!(narrow_mse_l2: NarrowMseL2, Spec::mse());
 
 network! {
     struct NarrowBinary {
@@ -45,7 +45,7 @@ network! {
         loss: binary_cross_entropy,
     }
 }
-differential!(narrow_binary: NarrowBinary, 5 => 2, Spec::binary());
+differential!(narrow_binary: NarrowBinary, Spec::binary());
 
 network! {
     struct NarrowBinaryL2 {
@@ -56,7 +56,7 @@ network! {
         l2: 0.01,
     }
 }
-differential!(narrow_binary_l2: NarrowBinaryL2, 5 => 2, Spec::binary());
+differential!(narrow_binary_l2: NarrowBinaryL2, Spec::binary());
 
 network! {
     struct NarrowMulticlass {
@@ -66,7 +66,7 @@ network! {
         loss: cross_entropy,
     }
 }
-differential!(narrow_multiclass: NarrowMulticlass, 4 => 3, Spec::multiclass());
+differential!(narrow_multiclass: NarrowMulticlass, Spec::multiclass());
 
 network! {
     struct NarrowMulticlassL2 {
@@ -77,7 +77,7 @@ network! {
         l2: 0.01,
     }
 }
-differential!(narrow_multiclass_l2: NarrowMulticlassL2, 4 => 3, Spec::multiclass());
+differential!(narrow_multiclass_l2: NarrowMulticlassL2, Spec::multiclass());
 
 network! {
     struct WideMse {
@@ -87,7 +87,7 @@ network! {
         loss: mse,
     }
 }
-differential!(wide_mse: WideMse, 8 => 8, Spec::mse());
+differential!(wide_mse: WideMse, Spec::mse());
 
 network! {
     struct WideMseL2 {
@@ -99,7 +99,7 @@ network! {
         l2: 0.01,
     }
 }
-differential!(wide_mse_l2: WideMseL2, 12 => 4, Spec::mse());
+differential!(wide_mse_l2: WideMseL2, Spec::mse());
 
 network! {
     struct WideBinary {
@@ -109,7 +109,7 @@ network! {
         loss: binary_cross_entropy,
     }
 }
-differential!(wide_binary: WideBinary, 9 => 3, Spec::binary());
+differential!(wide_binary: WideBinary, Spec::binary());
 
 network! {
     struct WideBinaryL2 {
@@ -120,7 +120,7 @@ network! {
         l2: 0.01,
     }
 }
-differential!(wide_binary_l2: WideBinaryL2, 9 => 3, Spec::binary());
+differential!(wide_binary_l2: WideBinaryL2, Spec::binary());
 
 network! {
     struct WideMulticlass {
@@ -130,7 +130,7 @@ network! {
         loss: cross_entropy,
     }
 }
-differential!(wide_multiclass: WideMulticlass, 10 => 5, Spec::multiclass());
+differential!(wide_multiclass: WideMulticlass, Spec::multiclass());
 
 network! {
     struct WideMulticlassL2 {
@@ -141,7 +141,7 @@ network! {
         l2: 0.01,
     }
 }
-differential!(wide_multiclass_l2: WideMulticlassL2, 10 => 5, Spec::multiclass());
+differential!(wide_multiclass_l2: WideMulticlassL2, Spec::multiclass());
 
 // Every kind of line: named sources, sums (one followed by an activation), a concatenation
 // with the input, maxout, the learnable activations, an activation on a line of its own.
@@ -161,7 +161,7 @@ network! {
         loss: mse,
     }
 }
-differential!(lines_narrow: LinesNarrow, 5 => 3, Spec::mse());
+differential!(lines_narrow: LinesNarrow, Spec::mse());
 
 network! {
     struct LinesWide {
@@ -179,7 +179,7 @@ network! {
         l2: 0.01,
     }
 }
-differential!(lines_wide: LinesWide, 6 => 7, Spec::multiclass());
+differential!(lines_wide: LinesWide, Spec::multiclass());
 
 // Every activation, softmax among the hidden layers included, each on a branch from the
 // input to the output's concatenation, so that every layer's gradient is of the output's
@@ -217,7 +217,7 @@ network! {
         loss: binary_cross_entropy,
     }
 }
-differential!(activations_narrow: ActivationsNarrow, 3 => 3, Spec::binary());
+differential!(activations_narrow: ActivationsNarrow, Spec::binary());
 
 network! {
     struct ActivationsWide {
@@ -250,7 +250,7 @@ network! {
         loss: cross_entropy,
     }
 }
-differential!(activations_wide: ActivationsWide, 8 => 4, Spec::multiclass());
+differential!(activations_wide: ActivationsWide, Spec::multiclass());
 
 // Dropout after an activation, on a line of its own and after a sum. In training mode the
 // batch must draw each sample's masks in turn, as the per-sample calls do.
@@ -265,7 +265,7 @@ network! {
         loss: mse,
     }
 }
-differential!(dropout_narrow: DropoutNarrow, 4 => 2, Spec::mse().dropout());
+differential!(dropout_narrow: DropoutNarrow, Spec::mse().dropout());
 
 network! {
     struct DropoutWide {
@@ -277,7 +277,7 @@ network! {
         loss: mse,
     }
 }
-differential!(dropout_wide: DropoutWide, 8 => 6, Spec::mse().dropout());
+differential!(dropout_wide: DropoutWide, Spec::mse().dropout());
 
 network! {
     struct DropoutWideMulticlass {
@@ -292,7 +292,6 @@ network! {
 }
 differential!(
     dropout_wide_multiclass: DropoutWideMulticlass,
-    10 => 4,
     Spec::multiclass().dropout()
 );
 
@@ -308,7 +307,7 @@ network! {
         l2: 0.01,
     }
 }
-differential!(recurrent_narrow: RecurrentNarrow, 15 => 2, Spec::mse());
+differential!(recurrent_narrow: RecurrentNarrow, Spec::mse());
 
 network! {
     struct RecurrentWide {
@@ -320,7 +319,7 @@ network! {
         loss: cross_entropy,
     }
 }
-differential!(recurrent_wide: RecurrentWide, 24 => 3, Spec::multiclass().dropout());
+differential!(recurrent_wide: RecurrentWide, Spec::multiclass().dropout());
 
 // Graph networks: convolutions and both readouts.
 
@@ -336,7 +335,7 @@ network! {
         l2: 0.01,
     }
 }
-differential!(graph_narrow: GraphNarrow, 28 => 2, Spec::multiclass().graph(4));
+differential!(graph_narrow: GraphNarrow, Spec::multiclass().graph(4));
 
 network! {
     struct GraphWide {
@@ -349,7 +348,7 @@ network! {
         loss: binary_cross_entropy,
     }
 }
-differential!(graph_wide: GraphWide, 128 => 3, Spec::binary().dropout().graph(8));
+differential!(graph_wide: GraphWide, Spec::binary().dropout().graph(8));
 
 // A layer above 8192 parameters lives on the heap.
 
@@ -362,4 +361,4 @@ network! {
         loss: cross_entropy,
     }
 }
-differential!(boxed: Boxed, 100 => 4, Spec::multiclass());
+differential!(boxed: Boxed, Spec::multiclass());

@@ -18,7 +18,7 @@ network! {
         loss: mse,
     }
 }
-differential!(named_a_and_d: NamedAD, 8 => 1, Spec::mse());
+differential!(named_a_and_d: NamedAD, Spec::mse());
 
 network! {
     /// `a`, `d` and `out`, all 8 wide.
@@ -30,7 +30,7 @@ network! {
         loss: mse,
     }
 }
-differential!(named_a_d_and_out: NamedADOut, 8 => 8, Spec::mse());
+differential!(named_a_d_and_out: NamedADOut, Spec::mse());
 
 network! {
     /// A line named like the batched pass's temporaries.
@@ -42,7 +42,7 @@ network! {
         loss: mse,
     }
 }
-differential!(named_t: NamedT, 8 => 3, Spec::mse());
+differential!(named_t: NamedT, Spec::mse());
 
 /// `d` declared before `a`, both 8 wide, once failed to compile (E0502, "cannot borrow
 /// `*d_a`…", pointed at the user's tokens): the case is its own program, compiled and run by

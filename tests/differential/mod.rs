@@ -222,144 +222,151 @@ pub trait Paths<const I: usize, const O: usize>: Network<f64> + Debug {
     fn vjp(&self, x: &SVector<f64, I>, u: &SVector<f64, O>) -> SVector<f64, I>;
 }
 
-/// Declares the differential test of a network: `differential!(test_name: Net, I => O, spec)`
-/// with `Net` declared by `network!` with input width `I` and output width `O`, and `spec`
-/// a [`Spec`] saying its targets, whether it has dropout and whether its input is a graph.
+/// Declares the differential test of a network: `differential!(test_name: Net, spec)` with
+/// `Net` declared by `network!` and `spec` a [`Spec`] saying its targets, whether it has
+/// dropout and whether its input is a graph.
 macro_rules! differential {
-    ($test:ident: $net:ident, $i:literal => $o:literal, $spec:expr) => {
-        impl crate::differential::Paths<$i, $o> for $net<f64> {
-            fn seeded(seed: u64) -> Self {
-                <$net<f64>>::seeded(seed)
+    ($test:ident: $net:ident, $spec:expr) => {
+        const _: () = {
+            const I: usize = <$net<f64> as ::nn::Network<f64>>::INPUTS;
+            const O: usize = <$net<f64> as ::nn::Network<f64>>::OUTPUTS;
+
+            impl crate::differential::Paths<I, O> for $net<f64> {
+                fn seeded(seed: u64) -> Self {
+                    <$net<f64>>::seeded(seed)
+                }
+                fn forward(
+                    &self,
+                    x: &::nn::nalgebra::SVector<f64, I>,
+                ) -> ::nn::nalgebra::SVector<f64, O> {
+                    <$net<f64>>::forward(self, x)
+                }
+                fn forward_training(
+                    &self,
+                    x: &::nn::nalgebra::SVector<f64, I>,
+                    rng: &mut ::rand_chacha::ChaCha8Rng,
+                ) -> ::nn::nalgebra::SVector<f64, O> {
+                    <$net<f64>>::forward_training(self, x, rng)
+                }
+                fn forward_batch<const B: usize>(
+                    &self,
+                    xs: &::nn::nalgebra::SMatrix<f64, I, B>,
+                ) -> ::nn::nalgebra::SMatrix<f64, O, B> {
+                    <$net<f64>>::forward_batch(self, xs)
+                }
+                fn loss(
+                    &self,
+                    x: &::nn::nalgebra::SVector<f64, I>,
+                    y: &::nn::nalgebra::SVector<f64, O>,
+                ) -> f64 {
+                    <$net<f64>>::loss(self, x, y)
+                }
+                fn loss_training(
+                    &self,
+                    x: &::nn::nalgebra::SVector<f64, I>,
+                    y: &::nn::nalgebra::SVector<f64, O>,
+                    rng: &mut ::rand_chacha::ChaCha8Rng,
+                ) -> f64 {
+                    <$net<f64>>::loss_training(self, x, y, rng)
+                }
+                fn loss_batch<const B: usize>(
+                    &self,
+                    xs: &::nn::nalgebra::SMatrix<f64, I, B>,
+                    ys: &::nn::nalgebra::SMatrix<f64, O, B>,
+                ) -> f64 {
+                    <$net<f64>>::loss_batch(self, xs, ys)
+                }
+                fn loss_and_grad(
+                    &self,
+                    x: &::nn::nalgebra::SVector<f64, I>,
+                    y: &::nn::nalgebra::SVector<f64, O>,
+                ) -> (f64, Self) {
+                    <$net<f64>>::loss_and_grad(self, x, y)
+                }
+                fn loss_and_grad_into(
+                    &self,
+                    x: &::nn::nalgebra::SVector<f64, I>,
+                    y: &::nn::nalgebra::SVector<f64, O>,
+                    grad: &mut Self,
+                ) -> f64 {
+                    <$net<f64>>::loss_and_grad_into(self, x, y, grad)
+                }
+                fn loss_and_grad_input(
+                    &self,
+                    x: &::nn::nalgebra::SVector<f64, I>,
+                    y: &::nn::nalgebra::SVector<f64, O>,
+                ) -> (f64, Self, ::nn::nalgebra::SVector<f64, I>) {
+                    <$net<f64>>::loss_and_grad_input(self, x, y)
+                }
+                fn loss_and_grad_training(
+                    &self,
+                    x: &::nn::nalgebra::SVector<f64, I>,
+                    y: &::nn::nalgebra::SVector<f64, O>,
+                    rng: &mut ::rand_chacha::ChaCha8Rng,
+                ) -> (f64, Self) {
+                    <$net<f64>>::loss_and_grad_training(self, x, y, rng)
+                }
+                fn loss_and_grad_batch<const B: usize>(
+                    &self,
+                    xs: &::nn::nalgebra::SMatrix<f64, I, B>,
+                    ys: &::nn::nalgebra::SMatrix<f64, O, B>,
+                ) -> (f64, Self) {
+                    <$net<f64>>::loss_and_grad_batch(self, xs, ys)
+                }
+                fn loss_and_grad_batch_into<const B: usize>(
+                    &self,
+                    xs: &::nn::nalgebra::SMatrix<f64, I, B>,
+                    ys: &::nn::nalgebra::SMatrix<f64, O, B>,
+                    grad: &mut Self,
+                ) -> f64 {
+                    <$net<f64>>::loss_and_grad_batch_into(self, xs, ys, grad)
+                }
+                fn loss_and_grad_batch_parallel<const B: usize>(
+                    &self,
+                    xs: &::nn::nalgebra::SMatrix<f64, I, B>,
+                    ys: &::nn::nalgebra::SMatrix<f64, O, B>,
+                ) -> (f64, Self) {
+                    <$net<f64>>::loss_and_grad_batch_parallel(self, xs, ys)
+                }
+                fn loss_and_grad_batch_parallel_into<const B: usize>(
+                    &self,
+                    xs: &::nn::nalgebra::SMatrix<f64, I, B>,
+                    ys: &::nn::nalgebra::SMatrix<f64, O, B>,
+                    grad: &mut Self,
+                    spare: &mut Self,
+                ) -> f64 {
+                    <$net<f64>>::loss_and_grad_batch_parallel_into(self, xs, ys, grad, spare)
+                }
+                fn loss_and_grad_batch_training<const B: usize>(
+                    &self,
+                    xs: &::nn::nalgebra::SMatrix<f64, I, B>,
+                    ys: &::nn::nalgebra::SMatrix<f64, O, B>,
+                    rng: &mut ::rand_chacha::ChaCha8Rng,
+                ) -> (f64, Self) {
+                    <$net<f64>>::loss_and_grad_batch_training(self, xs, ys, rng)
+                }
+                fn jvp(
+                    &self,
+                    x: &::nn::nalgebra::SVector<f64, I>,
+                    v: &::nn::nalgebra::SVector<f64, I>,
+                ) -> (::nn::nalgebra::SVector<f64, O>, ::nn::nalgebra::SVector<f64, O>) {
+                    <$net<f64>>::jvp(self, x, v)
+                }
+                fn vjp(
+                    &self,
+                    x: &::nn::nalgebra::SVector<f64, I>,
+                    u: &::nn::nalgebra::SVector<f64, O>,
+                ) -> ::nn::nalgebra::SVector<f64, I> {
+                    <$net<f64>>::vjp(self, x, u)
+                }
             }
-            fn forward(
-                &self,
-                x: &::nn::nalgebra::SVector<f64, $i>,
-            ) -> ::nn::nalgebra::SVector<f64, $o> {
-                <$net<f64>>::forward(self, x)
-            }
-            fn forward_training(
-                &self,
-                x: &::nn::nalgebra::SVector<f64, $i>,
-                rng: &mut ::rand_chacha::ChaCha8Rng,
-            ) -> ::nn::nalgebra::SVector<f64, $o> {
-                <$net<f64>>::forward_training(self, x, rng)
-            }
-            fn forward_batch<const B: usize>(
-                &self,
-                xs: &::nn::nalgebra::SMatrix<f64, $i, B>,
-            ) -> ::nn::nalgebra::SMatrix<f64, $o, B> {
-                <$net<f64>>::forward_batch(self, xs)
-            }
-            fn loss(
-                &self,
-                x: &::nn::nalgebra::SVector<f64, $i>,
-                y: &::nn::nalgebra::SVector<f64, $o>,
-            ) -> f64 {
-                <$net<f64>>::loss(self, x, y)
-            }
-            fn loss_training(
-                &self,
-                x: &::nn::nalgebra::SVector<f64, $i>,
-                y: &::nn::nalgebra::SVector<f64, $o>,
-                rng: &mut ::rand_chacha::ChaCha8Rng,
-            ) -> f64 {
-                <$net<f64>>::loss_training(self, x, y, rng)
-            }
-            fn loss_batch<const B: usize>(
-                &self,
-                xs: &::nn::nalgebra::SMatrix<f64, $i, B>,
-                ys: &::nn::nalgebra::SMatrix<f64, $o, B>,
-            ) -> f64 {
-                <$net<f64>>::loss_batch(self, xs, ys)
-            }
-            fn loss_and_grad(
-                &self,
-                x: &::nn::nalgebra::SVector<f64, $i>,
-                y: &::nn::nalgebra::SVector<f64, $o>,
-            ) -> (f64, Self) {
-                <$net<f64>>::loss_and_grad(self, x, y)
-            }
-            fn loss_and_grad_into(
-                &self,
-                x: &::nn::nalgebra::SVector<f64, $i>,
-                y: &::nn::nalgebra::SVector<f64, $o>,
-                grad: &mut Self,
-            ) -> f64 {
-                <$net<f64>>::loss_and_grad_into(self, x, y, grad)
-            }
-            fn loss_and_grad_input(
-                &self,
-                x: &::nn::nalgebra::SVector<f64, $i>,
-                y: &::nn::nalgebra::SVector<f64, $o>,
-            ) -> (f64, Self, ::nn::nalgebra::SVector<f64, $i>) {
-                <$net<f64>>::loss_and_grad_input(self, x, y)
-            }
-            fn loss_and_grad_training(
-                &self,
-                x: &::nn::nalgebra::SVector<f64, $i>,
-                y: &::nn::nalgebra::SVector<f64, $o>,
-                rng: &mut ::rand_chacha::ChaCha8Rng,
-            ) -> (f64, Self) {
-                <$net<f64>>::loss_and_grad_training(self, x, y, rng)
-            }
-            fn loss_and_grad_batch<const B: usize>(
-                &self,
-                xs: &::nn::nalgebra::SMatrix<f64, $i, B>,
-                ys: &::nn::nalgebra::SMatrix<f64, $o, B>,
-            ) -> (f64, Self) {
-                <$net<f64>>::loss_and_grad_batch(self, xs, ys)
-            }
-            fn loss_and_grad_batch_into<const B: usize>(
-                &self,
-                xs: &::nn::nalgebra::SMatrix<f64, $i, B>,
-                ys: &::nn::nalgebra::SMatrix<f64, $o, B>,
-                grad: &mut Self,
-            ) -> f64 {
-                <$net<f64>>::loss_and_grad_batch_into(self, xs, ys, grad)
-            }
-            fn loss_and_grad_batch_parallel<const B: usize>(
-                &self,
-                xs: &::nn::nalgebra::SMatrix<f64, $i, B>,
-                ys: &::nn::nalgebra::SMatrix<f64, $o, B>,
-            ) -> (f64, Self) {
-                <$net<f64>>::loss_and_grad_batch_parallel(self, xs, ys)
-            }
-            fn loss_and_grad_batch_parallel_into<const B: usize>(
-                &self,
-                xs: &::nn::nalgebra::SMatrix<f64, $i, B>,
-                ys: &::nn::nalgebra::SMatrix<f64, $o, B>,
-                grad: &mut Self,
-                spare: &mut Self,
-            ) -> f64 {
-                <$net<f64>>::loss_and_grad_batch_parallel_into(self, xs, ys, grad, spare)
-            }
-            fn loss_and_grad_batch_training<const B: usize>(
-                &self,
-                xs: &::nn::nalgebra::SMatrix<f64, $i, B>,
-                ys: &::nn::nalgebra::SMatrix<f64, $o, B>,
-                rng: &mut ::rand_chacha::ChaCha8Rng,
-            ) -> (f64, Self) {
-                <$net<f64>>::loss_and_grad_batch_training(self, xs, ys, rng)
-            }
-            fn jvp(
-                &self,
-                x: &::nn::nalgebra::SVector<f64, $i>,
-                v: &::nn::nalgebra::SVector<f64, $i>,
-            ) -> (::nn::nalgebra::SVector<f64, $o>, ::nn::nalgebra::SVector<f64, $o>) {
-                <$net<f64>>::jvp(self, x, v)
-            }
-            fn vjp(
-                &self,
-                x: &::nn::nalgebra::SVector<f64, $i>,
-                u: &::nn::nalgebra::SVector<f64, $o>,
-            ) -> ::nn::nalgebra::SVector<f64, $i> {
-                <$net<f64>>::vjp(self, x, u)
-            }
-        }
+        };
 
         #[test]
         fn $test() {
-            crate::differential::check::<$net<f64>, $i, $o>(stringify!($net), $spec);
+            const I: usize = <$net<f64> as ::nn::Network<f64>>::INPUTS;
+            const O: usize = <$net<f64> as ::nn::Network<f64>>::OUTPUTS;
+            crate::differential::check::<$net<f64>, I, O>(stringify!($net), $spec);
         }
     };
 }

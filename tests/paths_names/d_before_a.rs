@@ -16,7 +16,7 @@ network! {
         loss: mse,
     }
 }
-differential::differential!(d_before_a: DBeforeA, 8 => 3, Spec::mse());
+differential::differential!(d_before_a: DBeforeA, Spec::mse());
 
 fn main() {
     differential::check::<DBeforeA<f64>, 8, 3>("DBeforeA", Spec::mse());
