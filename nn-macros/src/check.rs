@@ -67,7 +67,11 @@ fn checked(cx: &mut Ctxt, def: &NetworkDef, widths: &mut Widths) -> Option<ir::N
     let lines: Vec<&Line> = def
         .lines
         .iter()
-        .filter(|l| !KEYS.iter().any(|k| l.key == k) && misspelt_setting(l).is_none())
+        .filter(|l| {
+            !KEYS.iter().any(|k| l.key == k)
+                && misspelt_setting(l).is_none()
+                && !is_loss(&l.key.to_string())
+        })
         .collect();
     // The input as the layers read it, wherever its line stands: a misplaced `input:` line is
     // one error, not also an unknown width for every layer above it. Its own errors are
@@ -110,6 +114,10 @@ fn checked(cx: &mut Ctxt, def: &NetworkDef, widths: &mut Widths) -> Option<ir::N
                     l2.get_or_insert((lambda, line));
                 }
             }
+            _ if is_loss(&line.key.to_string()) => cx.error_spanned_by(
+                &line.key,
+                format!("`{0}` is a loss, not the name of a line; write `loss: {0},`", line.key),
+            ),
             _ => match misspelt_setting(line) {
                 Some(setting) => cx.error_spanned_by(
                     &line.key,
@@ -276,7 +284,8 @@ fn mentions_setting(def: &NetworkDef, setting: &str) -> bool {
     def.lines.iter().any(|l| {
         l.key == setting
             || misspelt_setting(l) == Some(setting)
-            || l.stages.iter().skip(1).any(as_stage)
+            || (setting == "loss" && is_loss(&l.key.to_string()))
+            || l.stages.iter().any(as_stage)
     })
 }
 
@@ -387,6 +396,16 @@ fn setting_in_a_line(word: &str, stage: &Stage) -> Option<String> {
     ))
 }
 
+/// Whether `word` names a loss: `mse`.
+fn is_loss(word: &str) -> bool {
+    LOSSES.iter().any(|(name, _)| *name == word)
+}
+
+/// Whether `word` is written as a stage of a line: a layer kind, an activation, `dropout`.
+fn is_stage_word(word: &str) -> bool {
+    LAYER_KINDS.contains(&word) || word == DROPOUT || ACTIVATIONS.iter().any(|a| a.name == word)
+}
+
 /// Rejects a layer named like an earlier one: `hidden: dense(8), hidden: dense(4)`.
 fn check_unique_layer(cx: &mut Ctxt, line: &Line, earlier: &[&Line]) {
     if earlier.iter().any(|l| l.key == line.key) {
@@ -449,10 +468,19 @@ fn input_shape(cx: &mut Ctxt, line: &Line) -> Option<(usize, Option<Shape>)> {
         stage @ Stage::Lit { .. } => {
             Some((positive(cx, stage, "`input` needs a width of at least 1")?, None))
         }
+        Stage::Call { name, args: Some(_) }
+            if name != "graph" && closest(&name.to_string(), ["graph"]).is_some() =>
+        {
+            cx.error_spanned_by(
+                name,
+                format!("unknown input shape `{name}`; did you mean `graph`?"),
+            );
+            None
+        }
         stage => {
             cx.error_spanned_by(
                 stage,
-                "`input` takes the width of one sample as an integer literal, like `input: 4`, or a sequence's, like `input: 4 x 10`",
+                "`input` takes the width of one sample as an integer literal, like `input: 4`, a sequence's, like `input: 4 x 10`, or a graph's, like `input: graph(5, 3)`",
             );
             None
         }
@@ -505,6 +533,15 @@ fn loss_kind(cx: &mut Ctxt, line: &Line) -> Option<ir::Loss> {
             let word = name.to_string();
             match LOSSES.iter().find(|(n, _)| *n == word) {
                 Some(&(_, kind)) => Some(ir::Loss { kind, span: name.span() }),
+                None if ACTIVATIONS.iter().any(|a| a.name == word) => {
+                    cx.error_spanned_by(
+                        name,
+                        format!(
+                            "`{word}` is an activation, not a loss: end the output line with `-> {word}`, and name a loss here: `mse`, `binary_cross_entropy` or `cross_entropy`"
+                        ),
+                    );
+                    None
+                }
                 None => {
                     let hint = did_you_mean(&word, LOSSES.iter().map(|l| l.0));
                     let known =
@@ -1137,6 +1174,18 @@ fn resolve(cx: &mut Ctxt, graph: &Graph, index: usize, name: &Ident) -> Option<S
 fn layer_kind(cx: &mut Ctxt, line: &Line, stage: &Stage) -> Option<Kind> {
     let (name, args) = match stage {
         Stage::Call { name, args } => (name, args),
+        Stage::Lit { .. } | Stage::Sequence { .. } if is_stage_word(&line.key.to_string()) => {
+            // `dropout: 0.5`, `leaky_relu: 0.1`: a stage written as a setting.
+            let key = &line.key;
+            cx.error_spanned_by(
+                key,
+                format!(
+                    "`{key}` is not a setting but a stage of a line; write it after a layer, like `hidden: dense(8) -> relu -> {key}({})`",
+                    stage.to_token_stream()
+                ),
+            );
+            return None;
+        }
         Stage::Lit { .. } | Stage::Sum(_) | Stage::Sequence { .. } => {
             cx.error_spanned_by(
                 stage,
@@ -1213,7 +1262,12 @@ fn layer_kind(cx: &mut Ctxt, line: &Line, stage: &Stage) -> Option<Kind> {
             None
         }
         _ => {
-            let hint = did_you_mean(&word, LAYER_KINDS.iter().copied().chain([DROPOUT]));
+            let words = LAYER_KINDS
+                .iter()
+                .copied()
+                .chain([DROPOUT, CONCAT])
+                .chain(READOUTS.iter().copied());
+            let hint = did_you_mean(&word, words);
             let known =
                 if hint.is_empty() { known_list(LAYER_KINDS.iter().copied()) } else { hint };
             cx.error_spanned_by(name, format!("unknown layer kind `{word}`{known}"));
@@ -1295,7 +1349,7 @@ fn dropout_rate(cx: &mut Ctxt, stage: &Stage) -> Option<f64> {
         Ok(p) => {
             let why = if p == 1.0 {
                 "; at 1 every unit would be silenced".to_string()
-            } else if p > 1.0 && p < 100.0 {
+            } else if p > 1.0 && p < 100.0 && p.fract() == 0.0 {
                 format!("; for {p}%, write `dropout({})`", p / 100.0)
             } else {
                 String::new()
@@ -1341,8 +1395,17 @@ fn activation(cx: &mut Ctxt, stage: &Stage) -> Option<Activation> {
             );
         } else if let Some(message) = setting_in_a_line(&word, stage) {
             cx.error_spanned_by(stage, message);
+        } else if READOUTS.contains(&word.as_str()) {
+            cx.error_spanned_by(
+                stage,
+                format!(
+                    "`{word}` can only start a line: read the node features on a line of their own, like `pool: conv -> {word}`"
+                ),
+            );
         } else {
-            let hint = did_you_mean(&word, ACTIVATIONS.iter().map(|a| a.name));
+            let words =
+                ACTIVATIONS.iter().map(|a| a.name).chain([DROPOUT]).chain(READOUTS.iter().copied());
+            let hint = did_you_mean(&word, words);
             let known =
                 if hint.is_empty() { known_list(ACTIVATIONS.iter().map(|a| a.name)) } else { hint };
             cx.error_spanned_by(name, format!("unknown activation `{word}`{known}"));

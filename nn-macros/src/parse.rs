@@ -108,16 +108,22 @@ impl Parse for NetworkDef {
 impl Parse for Line {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let attrs = input.call(Attribute::parse_outer)?;
+        if input.peek(Token![,]) {
+            return Err(input.error("expected a line, found `,`; remove the extra comma"));
+        }
         let key: Ident = input.parse()?;
         input.parse::<Token![:]>()?;
-        let mut stages = vec![item(input)?];
+        if input.peek(Token![:]) {
+            return Err(input.error("expected a stage, found a second `:`; write one colon"));
+        }
+        let mut stages = vec![item(input, "after `:`")?];
         loop {
             // A stage is followed by another (`-> tanh`) or by the end of the line, so that a
             // missing comma reads "expected `->` or `,`" at the word after it.
             let lookahead = input.lookahead1();
             if lookahead.peek(Token![->]) {
                 input.parse::<Token![->]>()?;
-                stages.push(item(input)?);
+                stages.push(item(input, "after `->`")?);
             } else if input.is_empty() || lookahead.peek(Token![,]) {
                 return Ok(Line { attrs, key, stages });
             } else if input.peek(Ident) && input.peek2(Token![:]) {
@@ -128,15 +134,45 @@ impl Parse for Line {
                     format!("expected `,` before line `{next}`; each line ends with a comma"),
                 ));
             } else {
-                return Err(lookahead.error());
+                let last = stages.last().expect("a line has a first stage");
+                return Err(slip(input, last).unwrap_or_else(|| lookahead.error()));
             }
         }
     }
 }
 
-/// A stage, or several joined by `+` into a sum.
-fn item(input: ParseStream) -> syn::Result<Stage> {
-    let first: Stage = input.parse()?;
+/// The punctuation slip a line's unexpected token most likely is: `=>` for `->`, `;` for
+/// `,`, `dense 8` or `dense[8]` for `dense(8)`, `4 * 10` for `4 x 10`.
+fn slip(input: ParseStream, last: &Stage) -> Option<syn::Error> {
+    if input.peek(Token![=>]) {
+        let arrow = input.fork().parse::<Token![=>]>().ok()?;
+        return Some(syn::Error::new_spanned(arrow, "expected `->`, found `=>`"));
+    }
+    let message = if input.peek(Token![;]) {
+        "expected `,`, found `;`; lines end with commas".to_string()
+    } else if input.peek(Token![*]) && matches!(last, Stage::Lit { .. }) {
+        "expected `->` or `,`, found `*`; a sequence is written with the letter `x`, like `4 x 10`"
+            .to_string()
+    } else if let Stage::Call { name, args: None } = last {
+        if input.peek(Lit) || input.peek(syn::token::Bracket) {
+            format!("expected `->` or `,`; `{name}` takes its arguments in parentheses, like `{name}(8)`")
+        } else if input.peek(Ident) {
+            "expected `->` or `,`; stages of a line are joined by `->`".to_string()
+        } else {
+            return None;
+        }
+    } else if input.peek(Ident) || input.peek(Lit) {
+        "expected `->` or `,`; stages of a line are joined by `->`".to_string()
+    } else {
+        return None;
+    };
+    Some(input.error(message))
+}
+
+/// A stage, or several joined by `+` into a sum; `after` says where it stands, for the error
+/// when there is none (`after `->``).
+fn item(input: ParseStream, after: &str) -> syn::Result<Stage> {
+    let first = stage(input, after)?;
     if !input.peek(Token![+]) {
         return Ok(first);
     }
@@ -144,9 +180,39 @@ fn item(input: ParseStream) -> syn::Result<Stage> {
     terms.push_value(first);
     while input.peek(Token![+]) {
         terms.push_punct(input.parse()?);
-        terms.push_value(input.parse()?);
+        terms.push_value(stage(input, "after `+`")?);
     }
     Ok(Stage::Sum(terms))
+}
+
+/// A stage, with an error that says what was expected `after` what when there is none:
+/// `dense(8) -> -> tanh`, `tanh ->,`, `s: a + ,`.
+fn stage(input: ParseStream, after: &str) -> syn::Result<Stage> {
+    if input.peek(Lit) || input.peek(Ident) {
+        return input.parse();
+    }
+    let what = if after.contains('+') {
+        "a node's name"
+    } else {
+        "a layer, an activation, a node's name or a number"
+    };
+    if let Ok(arrow) = input.fork().parse::<Token![->]>() {
+        let message = format!("expected {what} {after}, found a second `->`");
+        return Err(syn::Error::new_spanned(arrow, message));
+    }
+    let found = if input.is_empty() {
+        "the end of the line".to_string()
+    } else if input.peek(Token![+]) {
+        "`+`".to_string()
+    } else if input.peek(Token![,]) {
+        "`,`".to_string()
+    } else {
+        match input.fork().parse::<proc_macro2::TokenTree>() {
+            Ok(token) => format!("`{token}`"),
+            Err(_) => "the end of the line".to_string(),
+        }
+    };
+    Err(input.error(format!("expected {what} {after}, found {found}")))
 }
 
 impl Parse for Stage {
