@@ -59,6 +59,66 @@ entry! {
 }
 
 entry! {
+    /// Two commas in a row.
+    doubled_comma = "punctuation/doubled-comma",
+    fix: "remove one."
+}
+
+entry! {
+    /// Two colons after a line's name.
+    doubled_colon = "punctuation/doubled-colon",
+    fix: "write one colon."
+}
+
+entry! {
+    /// A semicolon at the end of a line.
+    semicolon_for_comma = "punctuation/semicolon-for-comma",
+    fix: "end lines with commas."
+}
+
+entry! {
+    /// Two stages without the arrow between them.
+    missing_arrow = "punctuation/missing-arrow",
+    fix: "join the stages with `->`."
+}
+
+entry! {
+    /// An arrow with nothing after it, or two arrows in a row.
+    stage_missing_after_arrow = "punctuation/doubled-arrow",
+    fix: "write one `->` between two stages."
+}
+
+entry! {
+    /// `=>` for `->`.
+    fat_arrow = "punctuation/fat-arrow",
+    fix: "write `->`."
+}
+
+entry! {
+    /// A `+` with no node after it.
+    stage_missing_after_plus = "punctuation/trailing-plus",
+    fix: "add a node's name, or remove the `+`."
+}
+
+entry! {
+    /// A layer's argument without parentheses.
+    arguments_without_parentheses = "punctuation/width-without-parentheses",
+    fix: "write `dense(8)`."
+}
+
+entry! {
+    /// A sequence written with `*`.
+    sequence_with_star = "typo/sequence-by",
+    fix: "write `4 x 10` (or `4x10`)."
+}
+
+entry! {
+    /// Tokens after the network's closing brace.
+    tokens_after_brace = "punctuation/tokens-after-brace",
+    fix: "remove them; one `network!` declares one network."
+}
+
+entry! {
     /// Attributes other than doc comments on a line.
     attribute_on_line = "layer/attribute-on-line",
     fix: "keep doc comments (`/// ...`), which document the layer's field; put lint attributes on the struct."
@@ -124,6 +184,30 @@ entry! {
     /// A loss written as a stage of a line, after the output's activation.
     loss_as_a_stage = "settings/loss-as-a-stage",
     fix: "give the loss a line of its own: `loss: binary_cross_entropy,`."
+}
+
+entry! {
+    /// A stage written as a setting, `dropout: 0.5`.
+    stage_as_a_setting = "misuse/dropout-as-a-setting",
+    fix: "write it after a layer: `hidden: dense(8) -> relu -> dropout(0.5)`."
+}
+
+entry! {
+    /// A line named after a loss.
+    loss_as_a_line_name = "misuse/loss-named-as-a-line",
+    fix: "write `loss: binary_cross_entropy,`."
+}
+
+entry! {
+    /// An activation given as the loss.
+    activation_as_a_loss = "misuse/loss-is-an-activation",
+    fix: "end the output line with the activation and name a loss."
+}
+
+entry! {
+    /// An unknown input shape, `grpah(5, 3)`.
+    unknown_input_shape = "typo/graph",
+    fix: "write `graph(nodes, features)`, a width or a sequence."
 }
 
 entry! {
@@ -518,6 +602,18 @@ entry! {
     /// A graph of no nodes.
     zero_nodes = "graph_conv/zero-nodes",
     fix: "give the graph 1 node or more."
+}
+
+entry! {
+    /// `graph_conv` with other than one argument.
+    graph_conv_arguments = "misuse/graph-conv-two-arguments",
+    fix: "give the units per node, `graph_conv(8)`."
+}
+
+entry! {
+    /// A readout after `->`.
+    readout_after_arrow = "misuse/readout-after-arrow",
+    fix: "start a line with it, `pool: conv -> mean_nodes`."
 }
 
 entry! {
