@@ -758,3 +758,30 @@ fn doc_comments_on_lines_document_their_fields() {
     assert_eq!(docs[..2], ["\" The hidden layer.\"", "\"\""], "{docs:#?}");
     assert!(docs[2].contains("Layer `hidden`: dense 2 -> 3"), "{docs:#?}");
 }
+
+/// An integer literal may carry an integer type's suffix its value fits, and no other suffix;
+/// `4x10` and its spacings are the sequence `4 x 10`.
+#[test]
+fn literal_suffixes_follow_one_rule() {
+    let block = |width: &str| format!("struct N {{ input: 2, out: dense({width}), loss: mse }}");
+    for accepted in ["8usize", "255u8", "127i8", "8u16", "8u32", "8u64", "8u128", "8isize", "0x10"]
+    {
+        assert!(!has_compile_error(&expand(&block(accepted))), "`{accepted}`");
+    }
+    for (rejected, message) in [
+        ("256u8", "`256u8` does not fit in `u8`, whose largest value is 255; write `256`"),
+        ("128i8", "`128i8` does not fit in `i8`, whose largest value is 127; write `128`"),
+        ("8abc", "invalid suffix `abc` on `8abc`; write the number alone, `8` (an integer literal may carry an integer type's suffix, like `8usize`)"),
+        ("8f32", "invalid suffix `f32` on `8f32`; write the number alone, `8` (an integer literal may carry an integer type's suffix, like `8usize`)"),
+        ("8x2", "invalid suffix `x2` on `8x2`; write the number alone, `8` (an integer literal may carry an integer type's suffix, like `8usize`)"),
+    ] {
+        assert_eq!(error_messages(&block(rejected)), [message], "`{rejected}`");
+    }
+    for sequence in ["4x10", "4x 10", "4 x10", "4 x 10"] {
+        let src = format!("struct N {{ input: {sequence}, m: rnn(3), out: dense(1), loss: mse }}");
+        assert!(!has_compile_error(&expand(&src)), "`{sequence}`");
+    }
+    let messages =
+        error_messages("struct N { input: 2, out: dense(1) -> leaky_relu(1e999), loss: mse }");
+    assert_eq!(messages, ["`1e999` is not a finite number; the slope of `leaky_relu` may be any finite number, like `leaky_relu(0.01)`"]);
+}
