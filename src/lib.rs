@@ -64,7 +64,8 @@
 //!
 //! Each line names a node of the network; a line with a layer kind names a layer, and the name
 //! becomes the struct field holding its parameters, documented by the doc comments written
-//! above the line (`/// the hidden layer`), the only attributes a line takes. `input`, `loss` and `l2` are the
+//! above the line (`/// the hidden layer`), the only attributes a line takes (on a line
+//! without parameters, which has no field, they document the block only). `input`, `loss` and `l2` are the
 //! settings' keys, so they cannot name lines. A line reads the line above unless it
 //! starts with what it reads: a name (`input` or a line above it), a sum `a + b + ...` of
 //! nodes of equal width, or `concat(a, b, ...)`. The network is then a graph (section 4.2 of
