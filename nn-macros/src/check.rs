@@ -39,7 +39,8 @@ const MAX_WIDTH_RULE: &str = "a network's inputs and the values of each line are
 /// largest layers to the heap: 8192 scalars are 64 KiB, the most `nn` builds on the stack.
 const INLINE_PARAMS: usize = 8192;
 
-/// Checks the whole block. `None` when there were errors (they are in `cx`).
+/// Checks the whole block: the checked network, `None` when there were errors (they are in
+/// `cx`), and the widths the block shows, for the stub that then stands in for it.
 pub fn network(cx: &mut Ctxt, def: &NetworkDef) -> (Option<ir::Network>, Widths) {
     let mut widths = Widths::default();
     let net = checked(cx, def, &mut widths);
@@ -147,33 +148,7 @@ fn checked(cx: &mut Ctxt, def: &NetworkDef, widths: &mut Widths) -> Option<ir::N
         Some(Some(output)) => Some(output.outputs),
         _ => declared_output(def),
     };
-    if inputs.is_none() && !mentions_setting(def, "input") {
-        cx.error_spanned_by(
-            &def.name,
-            format!(
-                "network `{}` has no `input:` line; add one before the layers, like `input: 2,`",
-                def.name
-            ),
-        );
-    }
-    if lines.is_empty() {
-        cx.error_spanned_by(
-            &def.name,
-            format!(
-                "network `{}` has no layers; add one, like `output: dense(1) -> sigmoid,`",
-                def.name
-            ),
-        );
-    }
-    if loss.is_none() && !mentions_setting(def, "loss") {
-        cx.error_spanned_by(
-            &def.name,
-            format!(
-                "network `{}` has no `loss:` line; add one: `loss: mse,`, `loss: binary_cross_entropy,` or `loss: cross_entropy,`",
-                def.name
-            ),
-        );
-    }
+    check_required_lines(cx, def, inputs.is_some(), !lines.is_empty(), loss.is_some());
     let loss = loss.map(|l| l.0);
     // A layer named like a setting is not among the nodes: which line is the output is then
     // unknown, and the loss is not checked against one.
@@ -215,6 +190,41 @@ fn checked(cx: &mut Ctxt, def: &NetworkDef, widths: &mut Widths) -> Option<ir::N
         l2: l2.map(|l| l.0),
         unused,
     })
+}
+
+/// Rejects a block without an `input:` line, a layer or a `loss:` line:
+/// `struct Net { hidden: dense(8), loss: mse }`. A setting that is written but wrong (or
+/// misspelt, or misplaced) is reported where it is written, not also as missing.
+fn check_required_lines(
+    cx: &mut Ctxt,
+    def: &NetworkDef,
+    has_input: bool,
+    has_layers: bool,
+    has_loss: bool,
+) {
+    let name = &def.name;
+    if !has_input && !mentions_setting(def, "input") {
+        cx.error_spanned_by(
+            name,
+            format!(
+                "network `{name}` has no `input:` line; add one before the layers, like `input: 2,`"
+            ),
+        );
+    }
+    if !has_layers {
+        cx.error_spanned_by(
+            name,
+            format!("network `{name}` has no layers; add one, like `output: dense(1) -> sigmoid,`"),
+        );
+    }
+    if !has_loss && !mentions_setting(def, "loss") {
+        cx.error_spanned_by(
+            name,
+            format!(
+                "network `{name}` has no `loss:` line; add one: `loss: mse,`, `loss: binary_cross_entropy,` or `loss: cross_entropy,`"
+            ),
+        );
+    }
 }
 
 /// The output width as written, the last line's `dense(1)` or `maxout(1, 2)`, if it can be
