@@ -63,7 +63,9 @@
 //! ```
 //!
 //! Each line names a node of the network; a line with a layer kind names a layer, and the name
-//! becomes the struct field holding its parameters. `input`, `loss` and `l2` are the
+//! becomes the struct field holding its parameters, documented by the doc comments written
+//! above the line (`/// the hidden layer`), the only attributes a line takes (on a line
+//! without parameters, which has no field, they document the block only). `input`, `loss` and `l2` are the
 //! settings' keys, so they cannot name lines. A line reads the line above unless it
 //! starts with what it reads: a name (`input` or a line above it), a sum `a + b + ...` of
 //! nodes of equal width, or `concat(a, b, ...)`. The network is then a graph (section 4.2 of
@@ -83,10 +85,24 @@
 //!    as they are. `p` is in `[0, 1)`; the output line cannot drop units. A line may be
 //!    dropout alone: `drop: dropout(0.5)`.
 //!
+//! Widths and counts are integer literals, in any base (`0x10`, `0b100`); they may carry the
+//! suffix of an integer type their value fits (`8usize`, not `300u8`) and no other suffix.
+//! Hyper-parameters are finite number literals without suffix (`0.01`, `-1.5`, `2`): the
+//! scalar type is chosen where the network is used, `Net<f64>`.
+//!
+//! ## The size bound
+//!
+//! A network is small or medium by construction, and the macro checks it: no vector of a
+//! sample is wider than 8192 values (64 KiB in `f64`, the most `nn` puts on the stack), which
+//! bounds the input, every line's output (an `rnn_sequence`'s every state, a `graph_conv`'s
+//! every node, a `concat`) and a maxout layer's pieces; and the parameters total at most
+//! 2^28 = 268,435,456 (1 GiB in `f32`, 2 GiB in `f64`). A line beyond either is a compile
+//! error naming the line and its size, so that a network that compiles can be built.
+//!
 //! ## Memory networks
 //!
-//! Section 4.2.2's memory networks: `input: 4 x 10` declares a sequence of 10 steps of width
-//! 4, given to the network as one vector of the steps one after the other (40 values, step `t`
+//! Section 4.2.2's memory networks: `input: 4 x 10` (or `4x10`) declares a sequence of 10
+//! steps of width 4, given to the network as one vector of the steps one after the other (40 values, step `t`
 //! at rows `4t..4t + 4`). A recurrent layer reads it:
 //!
 //! ```text
@@ -362,13 +378,17 @@
 //! # Compile errors
 //!
 //! Every rule the macro enforces is an error at the tokens it is about, and all errors of a
-//! block are reported together. The cases, each with the message it produces, are under
-//! `tests/ui/` in the repository.
+//! block are reported together; after them the macro still declares the struct with the
+//! whole API, so that code using a network with a mistake sees that mistake alone. The
+//! [`errors`] module lists every error: the mistake, a block that makes it, the message and
+//! the fix.
 
 #![warn(missing_docs)]
 
 pub use nn_macros::network;
 pub use nn_runtime::*;
+
+pub mod errors;
 
 /// The names most programs need: the macro, the matrix types, the traits, the optimizers and
 /// the trainer.

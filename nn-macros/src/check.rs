@@ -1,6 +1,7 @@
 //! Syntax tree -> checked network. One function per rule; every error goes to `cx` at the
 //! tokens it is about, and checking goes on so that all mistakes are reported together.
 
+use quote::ToTokens;
 use syn::ext::IdentExt;
 use syn::{Expr, ExprLit, ExprUnary, Ident, Lit, UnOp};
 
@@ -22,22 +23,44 @@ const ATTRIBUTES: &[&str] = &["doc", "allow", "expect", "warn", "deny"];
 const HARD_SIGMOIDS: &[(&str, &str)] =
     &[("hard_logistic", "0.25"), ("hard_sigmoid_pytorch", "1/6"), ("hard_sigmoid_onnx", "0.2")];
 
-/// The most parameters a network may have: their bytes in `f64` must be addressable
-/// (`isize::MAX`, Rust's limit on the size of one value), so that no count overflows.
-const MAX_PARAMS: usize = isize::MAX as usize / std::mem::size_of::<f64>();
+/// The most parameters a network may have: 2^28, 1 GiB in `f32` and 2 GiB in `f64`, so that
+/// a network that compiles can be built on any machine that runs it, and no count overflows.
+const MAX_PARAMS: usize = 1 << 28;
+
+/// The most values any one vector of a network may hold: its input, each line's output, and
+/// the affine map of a maxout layer before its maximum. A sample's values live on the stack,
+/// and 8192 of them are 64 KiB in `f64`, the most `nn` builds there.
+const MAX_WIDTH: usize = 8192;
+
+/// The bound `MAX_WIDTH` as messages state it.
+const MAX_WIDTH_RULE: &str = "a network's inputs and the values of each line are at most 8192 wide (64 KiB in `f64`, the most `nn` puts on the stack)";
 
 /// Parameters (in `f64`, the larger scalar) a network keeps inline before it moves its
 /// largest layers to the heap: 8192 scalars are 64 KiB, the most `nn` builds on the stack.
 const INLINE_PARAMS: usize = 8192;
 
-/// Checks the whole block. `None` when there were errors (they are in `cx`).
-pub fn network(cx: &mut Ctxt, def: &NetworkDef) -> Option<ir::Network> {
+/// Checks the whole block: the checked network, `None` when there were errors (they are in
+/// `cx`), and the widths the block shows, for the stub that then stands in for it.
+pub fn network(cx: &mut Ctxt, def: &NetworkDef) -> (Option<ir::Network>, Widths) {
+    let mut widths = Widths::default();
+    let net = checked(cx, def, &mut widths);
+    (net, widths)
+}
+
+/// The input and output widths of a block, where they can be read despite its errors: what
+/// the stub of a network with errors keeps of the API (see `expand::fallback`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Widths {
+    pub inputs: Option<usize>,
+    pub outputs: Option<usize>,
+}
+
+/// `network`'s checks, recording the widths in `widths` as soon as they are known.
+fn checked(cx: &mut Ctxt, def: &NetworkDef, widths: &mut Widths) -> Option<ir::Network> {
     check_generics(cx, def);
     check_attributes(cx, def);
 
     let mut inputs: Option<(usize, &Line)> = None;
-    let mut sequence: Option<(usize, usize)> = None;
-    let mut graph_input: Option<(usize, usize)> = None;
     let mut loss: Option<(ir::Loss, &Line)> = None;
     let mut l2: Option<(f64, &Line)> = None;
     // Every node's line, including those of nodes with errors, in order, so that a line can
@@ -45,25 +68,38 @@ pub fn network(cx: &mut Ctxt, def: &NetworkDef) -> Option<ir::Network> {
     let lines: Vec<&Line> = def
         .lines
         .iter()
-        .filter(|l| !KEYS.iter().any(|k| l.key == k) && misspelt_setting(l).is_none())
+        .filter(|l| {
+            !KEYS.iter().any(|k| l.key == k)
+                && misspelt_setting(l).is_none()
+                && !is_loss(&l.key.to_string())
+        })
         .collect();
+    // The input as the layers read it, wherever its line stands: a misplaced `input:` line is
+    // one error, not also an unknown width for every layer above it. Its own errors are
+    // reported where the line stands, below.
+    let first_input = def.lines.iter().find(|l| l.key == INPUT && !names_a_layer(l));
+    let read_input = first_input.and_then(|line| input_width(&mut Ctxt::default(), line));
+    let (sequence, graph_input) = match read_input.as_ref().and_then(|i| i.1.as_ref()) {
+        Some(&Shape::Sequence(width, steps)) => (Some((width, steps)), None),
+        Some(&Shape::Graph(nodes, features)) => (None, Some((nodes, features))),
+        None => (None, None),
+    };
     // Each line's node, `None` where the line has an error.
     let mut nodes: Vec<Option<ir::Node>> = Vec::new();
     let mut params: usize = 0;
     for line in &def.lines {
+        check_line_attributes(cx, line);
+        if names_a_layer(line) {
+            check_setting_name(cx, line);
+            continue;
+        }
         match line.key.to_string().as_str() {
             "input" => {
                 check_once(cx, line, inputs.map(|i| i.1));
-                if let Some((n, shape)) = input_width(cx, line) {
-                    if inputs.is_none() {
-                        match shape {
-                            Some(Shape::Sequence(width, steps)) => sequence = Some((width, steps)),
-                            Some(Shape::Graph(nodes, features)) => {
-                                graph_input = Some((nodes, features));
-                            }
-                            None => {}
-                        }
-                    }
+                if inputs.is_none() {
+                    check_input_first(cx, line, &lines[..nodes.len()]);
+                }
+                if let Some((n, _)) = input_width(cx, line) {
                     inputs.get_or_insert((n, line));
                 }
             }
@@ -79,6 +115,10 @@ pub fn network(cx: &mut Ctxt, def: &NetworkDef) -> Option<ir::Network> {
                     l2.get_or_insert((lambda, line));
                 }
             }
+            _ if is_loss(&line.key.to_string()) => cx.error_spanned_by(
+                &line.key,
+                format!("`{0}` is a loss, not the name of a line; write `loss: {0},`", line.key),
+            ),
             _ => match misspelt_setting(line) {
                 Some(setting) => cx.error_spanned_by(
                     &line.key,
@@ -89,12 +129,12 @@ pub fn network(cx: &mut Ctxt, def: &NetworkDef) -> Option<ir::Network> {
                     check_unique_layer(cx, line, &lines[..index]);
                     let graph = Graph {
                         lines: &lines,
-                        inputs: inputs.map(|i| i.0),
+                        inputs: read_input.as_ref().map(|i| i.0),
                         sequence,
                         graph: graph_input,
                     };
                     let node = node(cx, &graph, index, &nodes)
-                        .filter(|node| check_parameter_count(cx, line, node, &mut params));
+                        .filter(|node| check_size(cx, line, node, &mut params));
                     nodes.push(node);
                 }
             },
@@ -102,35 +142,18 @@ pub fn network(cx: &mut Ctxt, def: &NetworkDef) -> Option<ir::Network> {
     }
 
     let inputs = inputs.map(|i| i.0);
-    if inputs.is_none() && !mentions_setting(def, "input") {
-        cx.error_spanned_by(
-            &def.name,
-            format!(
-                "network `{}` has no `input:` line; add one before the layers, like `input: 2,`",
-                def.name
-            ),
-        );
-    }
-    if lines.is_empty() {
-        cx.error_spanned_by(
-            &def.name,
-            format!(
-                "network `{}` has no layers; add one, like `output: dense(1) -> sigmoid,`",
-                def.name
-            ),
-        );
-    }
-    if loss.is_none() && !mentions_setting(def, "loss") {
-        cx.error_spanned_by(
-            &def.name,
-            format!(
-                "network `{}` has no `loss:` line; add one: `loss: mse,`, `loss: binary_cross_entropy,` or `loss: cross_entropy,`",
-                def.name
-            ),
-        );
-    }
+    widths.inputs = inputs;
+    // The output's width as checked, or, when its line has an error, as its layer declares.
+    widths.outputs = match nodes.last() {
+        Some(Some(output)) => Some(output.outputs),
+        _ => declared_output(def),
+    };
+    check_required_lines(cx, def, inputs.is_some(), !lines.is_empty(), loss.is_some());
     let loss = loss.map(|l| l.0);
-    if let (Some(Some(output)), Some(line)) = (nodes.last(), lines.last()) {
+    // A layer named like a setting is not among the nodes: which line is the output is then
+    // unknown, and the loss is not checked against one.
+    let renamed = def.lines.iter().any(names_a_layer);
+    if let (Some(Some(output)), Some(line), false) = (nodes.last(), lines.last(), renamed) {
         check_output_without_dropout(cx, output, line);
         check_output_not_recurrent(cx, output, line);
         // Dropout on the output is an error of its own; the loss is checked without it.
@@ -169,33 +192,63 @@ pub fn network(cx: &mut Ctxt, def: &NetworkDef) -> Option<ir::Network> {
     })
 }
 
-/// The input and output widths as written, `input: 2` and the last line's `dense(1)` or
-/// `maxout(1, 2)`, if both can be read; used to keep the API's signatures when the block has other mistakes.
-pub fn declared_widths(def: &NetworkDef) -> Option<(usize, usize)> {
-    let width = |stage: Option<&Stage>| -> Option<usize> {
-        let n = match stage? {
-            Stage::Lit { minus: None, lit: Lit::Int(lit) } => lit.base10_parse::<usize>().ok(),
-            Stage::Call { name, args: Some((_, args)) } if name == "dense" && args.len() == 1 => {
-                match args.first()? {
-                    Expr::Lit(ExprLit { lit: Lit::Int(lit), .. }) => lit.base10_parse().ok(),
-                    _ => None,
-                }
-            }
-            Stage::Call { name, args: Some((_, args)) } if name == "maxout" && args.len() == 2 => {
-                match args.first()? {
-                    Expr::Lit(ExprLit { lit: Lit::Int(lit), .. }) => lit.base10_parse().ok(),
-                    _ => None,
-                }
+/// Rejects a block without an `input:` line, a layer or a `loss:` line:
+/// `struct Net { hidden: dense(8), loss: mse }`. A setting that is written but wrong (or
+/// misspelt, or misplaced) is reported where it is written, not also as missing.
+fn check_required_lines(
+    cx: &mut Ctxt,
+    def: &NetworkDef,
+    has_input: bool,
+    has_layers: bool,
+    has_loss: bool,
+) {
+    let name = &def.name;
+    if !has_input && !mentions_setting(def, "input") {
+        cx.error_spanned_by(
+            name,
+            format!(
+                "network `{name}` has no `input:` line; add one before the layers, like `input: 2,`"
+            ),
+        );
+    }
+    if !has_layers {
+        cx.error_spanned_by(
+            name,
+            format!("network `{name}` has no layers; add one, like `output: dense(1) -> sigmoid,`"),
+        );
+    }
+    if !has_loss && !mentions_setting(def, "loss") {
+        cx.error_spanned_by(
+            name,
+            format!(
+                "network `{name}` has no `loss:` line; add one: `loss: mse,`, `loss: binary_cross_entropy,` or `loss: cross_entropy,`"
+            ),
+        );
+    }
+}
+
+/// The output width as written, the last line's `dense(1)` or `maxout(1, 2)`, if it can be
+/// read: what the stub keeps when the output line itself has an error.
+fn declared_output(def: &NetworkDef) -> Option<usize> {
+    let width = |stage: &Stage| -> Option<usize> {
+        let Stage::Call { name, args: Some((_, args)) } = stage else {
+            return None;
+        };
+        let arity = match name.to_string().as_str() {
+            "dense" => 1,
+            "maxout" => 2,
+            _ => return None,
+        };
+        match args.first().filter(|_| args.len() == arity)? {
+            Expr::Lit(ExprLit { lit: Lit::Int(lit), .. }) => {
+                integer(lit).ok().flatten().filter(|&n| n > 0 && n <= MAX_WIDTH)
             }
             _ => None,
-        };
-        n.filter(|&n| n > 0)
+        }
     };
-    let input = def.lines.iter().find(|l| l.key == "input")?;
     let output = def.lines.iter().rev().find(|l| !KEYS.iter().any(|k| l.key == k))?;
     // The output's layer: first on its line, or after what the line reads.
-    let layer = output.stages.iter().take(2).find_map(|s| width(Some(s)));
-    Some((width(input.stages.first())?, layer?))
+    output.stages.iter().take(2).find_map(width)
 }
 
 /// Rejects `struct Net<T> { .. }`: the scalar parameter is the macro's to add.
@@ -228,10 +281,22 @@ fn is_passed_on(attr: &syn::Attribute) -> bool {
     ATTRIBUTES.iter().any(|k| attr.path().is_ident(k))
 }
 
-/// Whether the block has a line for `setting`, spelt right or reported as misspelt, so that
-/// a misspelt `inptu: 2` is not also reported as a missing `input:` line.
+/// Whether the block has a line for `setting`, spelt right, reported as misspelt or written
+/// as a stage of a line (`-> mse`), so that a misspelt `inptu: 2` is not also reported as a
+/// missing `input:` line.
 fn mentions_setting(def: &NetworkDef, setting: &str) -> bool {
-    def.lines.iter().any(|l| l.key == setting || misspelt_setting(l) == Some(setting))
+    let as_stage = |stage: &Stage| match stage {
+        Stage::Call { name, .. } => {
+            name == setting || (setting == "loss" && LOSSES.iter().any(|(l, _)| name == l))
+        }
+        _ => false,
+    };
+    def.lines.iter().any(|l| {
+        l.key == setting
+            || misspelt_setting(l) == Some(setting)
+            || (setting == "loss" && is_loss(&l.key.to_string()))
+            || l.stages.iter().any(as_stage)
+    })
 }
 
 /// The setting a line was probably meant as: `inptu: 2` or `los: mse` (a key close to a
@@ -258,6 +323,99 @@ fn check_once(cx: &mut Ctxt, line: &Line, first: Option<&Line>) {
     }
 }
 
+/// Whether a line named like a setting is a layer: `l2: dense(8) -> tanh`, `input: a + b`.
+fn names_a_layer(line: &Line) -> bool {
+    if !KEYS.iter().any(|k| line.key == k) {
+        return false;
+    }
+    match &line.stages[0] {
+        Stage::Sum(_) => true,
+        Stage::Call { name, .. } => {
+            let word = name.to_string();
+            LAYER_KINDS.contains(&word.as_str())
+                || READOUTS.contains(&word.as_str())
+                || word == CONCAT
+                || word == DROPOUT
+        }
+        Stage::Lit { .. } | Stage::Sequence { .. } => false,
+    }
+}
+
+/// Rejects a layer named like a setting: `l2: dense(8) -> tanh`.
+fn check_setting_name(cx: &mut Ctxt, line: &Line) {
+    let what = match line.key.to_string().as_str() {
+        "input" => "names the network's input",
+        "loss" => "is the setting of the loss",
+        _ => "is the setting of the weight decay",
+    };
+    cx.error_spanned_by(
+        &line.key,
+        format!(
+            "`{}` {what} and cannot name a layer; give the layer another name, like `{}_layer`",
+            line.key, line.key
+        ),
+    );
+}
+
+/// Rejects an `input:` line below a layer: `hidden: dense(8), input: 2`.
+fn check_input_first(cx: &mut Ctxt, line: &Line, layers_above: &[&Line]) {
+    if let Some(first) = layers_above.first() {
+        cx.error_spanned_by(
+            &line.key,
+            format!(
+                "the `input:` setting comes after layer `{}`; move it above the layers, which read from it",
+                first.key
+            ),
+        );
+    }
+}
+
+/// Rejects attributes other than doc comments on a line: `#[allow(unused)] hidden: dense(8)`.
+fn check_line_attributes(cx: &mut Ctxt, line: &Line) {
+    for attr in line.attrs.iter().filter(|a| !a.path().is_ident("doc")) {
+        cx.error_spanned_by(
+            attr,
+            "only doc comments can be put on a line, where they document the layer's field; lint attributes go on the network's struct",
+        );
+    }
+}
+
+/// The message for a setting written as a stage of a line, `dense(8) -> l2(0.1)` or
+/// `output: dense(1) -> mse`: what the word is, and where it goes.
+fn setting_in_a_line(word: &str, stage: &Stage) -> Option<String> {
+    let value = match stage {
+        Stage::Call { args: Some((_, args)), .. } if args.len() == 1 => {
+            args.to_token_stream().to_string()
+        }
+        _ => String::new(),
+    };
+    if LOSSES.iter().any(|(name, _)| *name == word) {
+        return Some(format!(
+            "`{word}` is a loss, not a stage of a line; give it a line of its own: `loss: {word},`"
+        ));
+    }
+    let example = match word {
+        "input" => "input: 2",
+        "loss" => "loss: mse",
+        "l2" => "l2: 1e-4",
+        _ => return None,
+    };
+    let line = if value.is_empty() { example.to_string() } else { format!("{word}: {value}") };
+    Some(format!(
+        "`{word}` is a setting, not a stage of a line; give it a line of its own: `{line},`"
+    ))
+}
+
+/// Whether `word` names a loss: `mse`.
+fn is_loss(word: &str) -> bool {
+    LOSSES.iter().any(|(name, _)| *name == word)
+}
+
+/// Whether `word` is written as a stage of a line: a layer kind, an activation, `dropout`.
+fn is_stage_word(word: &str) -> bool {
+    LAYER_KINDS.contains(&word) || word == DROPOUT || ACTIVATIONS.iter().any(|a| a.name == word)
+}
+
 /// Rejects a layer named like an earlier one: `hidden: dense(8), hidden: dense(4)`.
 fn check_unique_layer(cx: &mut Ctxt, line: &Line, earlier: &[&Line]) {
     if earlier.iter().any(|l| l.key == line.key) {
@@ -274,6 +432,26 @@ fn check_unique_layer(cx: &mut Ctxt, line: &Line, earlier: &[&Line]) {
 /// `input: 2`, or a sequence `input: 4 x 10` (10 steps of width 4, the input then being the
 /// 40 values step after step); rejects `input: 0`, `input: -2`, `input: n` and `input: 4 x 0`.
 fn input_width(cx: &mut Ctxt, line: &Line) -> Option<(usize, Option<Shape>)> {
+    let (width, shape) = input_shape(cx, line)?;
+    if width > MAX_WIDTH {
+        let detail = match shape {
+            Some(Shape::Sequence(w, steps)) => format!(" ({steps} steps of {w})"),
+            Some(Shape::Graph(nodes, features)) => format!(
+                " ({nodes} nodes of {features} features, then the {nodes} x {nodes} adjacency)"
+            ),
+            None => String::new(),
+        };
+        cx.error_spanned_by(
+            &line.stages[0],
+            format!("`input` is {width} values wide{detail}; {MAX_WIDTH_RULE}"),
+        );
+        return None;
+    }
+    Some((width, shape))
+}
+
+/// The input's width and shape as written, before the size bound.
+fn input_shape(cx: &mut Ctxt, line: &Line) -> Option<(usize, Option<Shape>)> {
     match single_stage(cx, line)? {
         Stage::Call { name, args: Some((_, args)) } if name == "graph" => {
             let args: Vec<&Expr> = args.iter().collect();
@@ -288,36 +466,31 @@ fn input_width(cx: &mut Ctxt, line: &Line) -> Option<(usize, Option<Shape>)> {
             let features =
                 count(cx, line, features, ("graph", "features", "feature"), "graph(5, 3)");
             let (nodes, features) = (nodes?, features?);
-            let width = nodes
-                .checked_mul(features)
-                .and_then(|f| nodes.checked_mul(nodes).and_then(|a| f.checked_add(a)));
-            match width {
-                Some(n) => Some((n, Some(Shape::Graph(nodes, features)))),
-                None => {
-                    cx.error_spanned_by(&line.stages[0], "the input is too large to fit in memory");
-                    None
-                }
-            }
+            let width = nodes.saturating_mul(features).saturating_add(nodes.saturating_mul(nodes));
+            Some((width, Some(Shape::Graph(nodes, features))))
         }
         Stage::Sequence { width, steps, .. } => {
             let width = positive(cx, width, "`input` needs a width of at least 1");
             let steps = positive(cx, steps, "a sequence needs at least one step");
             let (width, steps) = (width?, steps?);
-            match width.checked_mul(steps) {
-                Some(n) => Some((n, Some(Shape::Sequence(width, steps)))),
-                None => {
-                    cx.error_spanned_by(&line.stages[0], "the input is too large to fit in memory");
-                    None
-                }
-            }
+            Some((width.saturating_mul(steps), Some(Shape::Sequence(width, steps))))
         }
         stage @ Stage::Lit { .. } => {
             Some((positive(cx, stage, "`input` needs a width of at least 1")?, None))
         }
+        Stage::Call { name, args: Some(_) }
+            if name != "graph" && closest(&name.to_string(), ["graph"]).is_some() =>
+        {
+            cx.error_spanned_by(
+                name,
+                format!("unknown input shape `{name}`; did you mean `graph`?"),
+            );
+            None
+        }
         stage => {
             cx.error_spanned_by(
                 stage,
-                "`input` takes the width of one sample as an integer literal, like `input: 4`, or a sequence's, like `input: 4 x 10`",
+                "`input` takes the width of one sample as an integer literal, like `input: 4`, a sequence's, like `input: 4 x 10`, or a graph's, like `input: graph(5, 3)`",
             );
             None
         }
@@ -338,14 +511,18 @@ fn positive(cx: &mut Ctxt, stage: &Stage, zero: &str) -> Option<usize> {
             cx.error_spanned_by(stage, zero);
             None
         }
-        Stage::Lit { minus: None, lit: Lit::Int(lit) } => match lit.base10_parse::<usize>() {
-            Ok(0) => {
+        Stage::Lit { minus: None, lit: Lit::Int(lit) } => match integer(lit) {
+            Ok(Some(0)) => {
                 cx.error_spanned_by(lit, zero);
                 None
             }
-            Ok(n) => Some(n),
-            Err(_) => {
+            Ok(Some(n)) => Some(n),
+            Ok(None) => {
                 cx.error_spanned_by(lit, "the width of `input` must fit in `usize`");
+                None
+            }
+            Err(message) => {
+                cx.error_spanned_by(lit, message);
                 None
             }
         },
@@ -366,6 +543,15 @@ fn loss_kind(cx: &mut Ctxt, line: &Line) -> Option<ir::Loss> {
             let word = name.to_string();
             match LOSSES.iter().find(|(n, _)| *n == word) {
                 Some(&(_, kind)) => Some(ir::Loss { kind, span: name.span() }),
+                None if ACTIVATIONS.iter().any(|a| a.name == word) => {
+                    cx.error_spanned_by(
+                        name,
+                        format!(
+                            "`{word}` is an activation, not a loss: end the output line with `-> {word}`, and name a loss here: `mse`, `binary_cross_entropy` or `cross_entropy`"
+                        ),
+                    );
+                    None
+                }
                 None => {
                     let hint = did_you_mean(&word, LOSSES.iter().map(|l| l.0));
                     let known =
@@ -400,17 +586,20 @@ fn l2_coefficient(cx: &mut Ctxt, line: &Line) -> Option<f64> {
     let stage = single_stage(cx, line)?;
     let value = match stage {
         Stage::Lit { minus, lit } => number(lit).map(|v| if minus.is_some() { -v } else { v }),
-        Stage::Call { .. } | Stage::Sum(_) | Stage::Sequence { .. } => None,
+        Stage::Call { .. } | Stage::Sum(_) | Stage::Sequence { .. } => Err(NotANumber::Expression),
     };
     match value {
-        Some(v) if v >= 0.0 && v.is_finite() => Some(v),
-        Some(_) => {
+        Ok(v) if v >= 0.0 => Some(v),
+        Ok(_) => {
             cx.error_spanned_by(stage, "the `l2` coefficient must be zero or positive");
             None
         }
-        None => {
-            cx.error_spanned_by(
+        Err(error) => {
+            report_number(
+                cx,
                 stage,
+                error,
+                "the `l2` coefficient is a finite number, zero or positive, like `l2: 1e-4`",
                 "`l2` takes the weight-decay coefficient as a number literal, like `l2: 1e-4`",
             );
             None
@@ -467,122 +656,11 @@ fn node(
     };
     let explicit = stages.len() < line.stages.len();
     let mut ok = head.is_some();
-    let mut linear: Option<Kind> = None;
-    let mut layer_stage: Option<&Stage> = None;
-    let mut readout: Option<(bool, &Stage)> = None;
-    let mut activation: Option<(Activation, &Stage)> = None;
-    let mut dropout: Option<(f64, &Stage)> = None;
+    let mut parts = Parts::default();
     for (position, stage) in stages.iter().enumerate() {
-        let word = match stage {
-            Stage::Call { name, .. } => name.to_string(),
-            Stage::Lit { .. } | Stage::Sum(_) | Stage::Sequence { .. } => String::new(),
-        };
-        let starts = position == 0;
-        if LAYER_KINDS.contains(&word.as_str()) && starts {
-            linear = layer_kind(cx, line, stage);
-            layer_stage = Some(stage);
-            ok &= linear.is_some();
-        } else if READOUTS.contains(&word.as_str()) && starts {
-            if let Stage::Call { args: Some((paren, _)), .. } = stage {
-                cx.error_at(paren.span.join(), format!("`{word}` takes no parameters"));
-                ok = false;
-            }
-            readout = Some((word == "mean_nodes", stage));
-        } else if word == DROPOUT {
-            if let Some((_, first)) = dropout {
-                cx.error_spanned_by(
-                    stage,
-                    format!(
-                        "line `{}` already ends in `{}`; drop units once per line",
-                        line.key,
-                        stage_name(first)
-                    ),
-                );
-                ok = false;
-            } else {
-                dropout = dropout_rate(cx, stage).map(|p| (p, stage));
-                ok &= dropout.is_some();
-            }
-        } else if let Stage::Sum(_) = stage {
-            cx.error_spanned_by(
-                stage,
-                "`+` can only start a line: add the nodes on a line of their own, like `s: a + b`, and read `s` here",
-            );
-            ok = false;
-        } else if word == CONCAT {
-            cx.error_spanned_by(
-                stage,
-                "`concat` can only start a line: join the nodes on a line of their own, like `c: concat(a, b)`, and read `c` here",
-            );
-            ok = false;
-        } else if starts && !explicit && !ACTIVATIONS.iter().any(|a| a.name == word) {
-            // The first stage of a line that reads the line above: a layer kind.
-            layer_kind(cx, line, stage);
-            ok = false;
-        } else if starts && !explicit {
-            cx.error_spanned_by(
-                stage,
-                format!(
-                    "layer `{}` must start with a layer kind; write `dense(N) -> {word}`",
-                    line.key
-                ),
-            );
-            ok = false;
-        } else {
-            match self::activation(cx, stage) {
-                None => ok = false,
-                Some(act) => {
-                    if let Some((_, drop)) = dropout {
-                        cx.error_spanned_by(
-                            stage,
-                            format!(
-                                "`{}` comes after `{}` on line `{}`; dropout comes last, after the activation",
-                                stage_name(stage),
-                                stage_name(drop),
-                                line.key
-                            ),
-                        );
-                        ok = false;
-                    } else if let Some((_, first)) = activation {
-                        cx.error_spanned_by(
-                            stage,
-                            format!(
-                                "layer `{}` already ends in `{}`; a line holds one layer and at most one activation",
-                                line.key,
-                                stage_name(first)
-                            ),
-                        );
-                        ok = false;
-                    } else if linear.as_ref().is_some_and(|l| l.recurrent.is_some() || l.graph)
-                        && (act.learnable().is_some() || act == Activation::Softmax)
-                    {
-                        let (layer, scope) = if linear.as_ref().is_some_and(|l| l.graph) {
-                            ("a graph convolution", "to each node's units")
-                        } else {
-                            ("a recurrent layer", "at every step")
-                        };
-                        cx.error_spanned_by(
-                            stage,
-                            format!(
-                                "`{word}` cannot follow {layer}: its activation applies {scope}, element by element; put `{word}` on a `dense` line after it"
-                            ),
-                        );
-                        ok = false;
-                    } else if act.learnable().is_some() && linear.is_none() {
-                        cx.error_spanned_by(
-                            stage,
-                            format!(
-                                "`{word}` learns its parameters with the layer before it; put it after `dense(N)` or `maxout(N, K)` on the same line"
-                            ),
-                        );
-                        ok = false;
-                    } else {
-                        activation = Some((act, stage));
-                    }
-                }
-            }
-        }
+        ok &= part(cx, line, stage, position == 0 && !explicit, position == 0, &mut parts);
     }
+    let Parts { linear, layer_stage, readout, activation, dropout } = parts;
     if !ok {
         return None;
     }
@@ -591,7 +669,7 @@ fn node(
     let (linear, outputs) = match linear {
         Some(Kind { rows, units, graph: true, .. }) => {
             let (count, features) = nodes_read(cx, graph, nodes, line, &combine, layer_stage)?;
-            let outputs = units.checked_mul(count)?;
+            let outputs = units.saturating_mul(count);
             let linear = ir::Linear {
                 rows,
                 pieces: None,
@@ -606,7 +684,7 @@ fn node(
         }
         Some(Kind { rows, units, recurrent: Some(every), .. }) => {
             let (width, steps) = sequence_read(cx, graph, nodes, line, &combine, layer_stage)?;
-            let outputs = if every { units.checked_mul(steps)? } else { units };
+            let outputs = if every { units.saturating_mul(steps) } else { units };
             let recurrent = Some(ir::Recurrence { width, steps, every });
             (Some(ir::Linear { rows, pieces: None, recurrent, graph: None, boxed: false }), outputs)
         }
@@ -619,8 +697,12 @@ fn node(
         }
         None => (None, outputs),
     };
+    if !check_softmax_width(cx, line, activation, outputs) {
+        return None;
+    }
     Some(ir::Node {
         name: line.key.clone(),
+        docs: line.attrs.iter().filter(|a| a.path().is_ident("doc")).cloned().collect(),
         combine,
         inputs,
         linear,
@@ -629,6 +711,246 @@ fn node(
         dropout: dropout.map(|d| d.0),
         outputs,
     })
+}
+
+/// What a line holds after what it reads, each with the stage that wrote it.
+#[derive(Default)]
+struct Parts<'a> {
+    linear: Option<Kind>,
+    layer_stage: Option<&'a Stage>,
+    readout: Option<(bool, &'a Stage)>,
+    activation: Option<(Activation, &'a Stage)>,
+    dropout: Option<(f64, &'a Stage)>,
+}
+
+/// One stage of a node's line into `parts`: `implicit` when it is the first stage of a line
+/// that reads the line above (a layer kind must stand there), `starts` when it is the first
+/// after what the line reads. `false` when the stage has an error (reported).
+fn part<'a>(
+    cx: &mut Ctxt,
+    line: &Line,
+    stage: &'a Stage,
+    implicit: bool,
+    starts: bool,
+    parts: &mut Parts<'a>,
+) -> bool {
+    let word = match stage {
+        Stage::Call { name, .. } => name.to_string(),
+        Stage::Lit { .. } | Stage::Sum(_) | Stage::Sequence { .. } => String::new(),
+    };
+    if LAYER_KINDS.contains(&word.as_str()) && starts {
+        parts.linear = layer_kind(cx, line, stage);
+        parts.layer_stage = Some(stage);
+        parts.linear.is_some()
+    } else if READOUTS.contains(&word.as_str()) && starts {
+        parts.readout = Some((word == "mean_nodes", stage));
+        check_readout_without_arguments(cx, stage)
+    } else if word == DROPOUT {
+        if !check_dropout_once(cx, line, stage, parts.dropout) {
+            return false;
+        }
+        parts.dropout = dropout_rate(cx, stage).map(|p| (p, stage));
+        parts.dropout.is_some()
+    } else if !check_sum_and_concat_start_lines(cx, stage, &word) {
+        false
+    } else if implicit {
+        check_starts_with_layer(cx, line, stage, &word);
+        false
+    } else {
+        let Some(act) = self::activation(cx, stage) else {
+            return false;
+        };
+        let fits = check_activation_before_dropout(cx, line, stage, parts.dropout)
+            && check_one_activation(cx, line, stage, parts.activation)
+            && check_activation_fits_layer(cx, stage, act, parts.linear.as_ref())
+            && check_learnable_follows_layer(cx, stage, act, parts.linear.as_ref());
+        if fits {
+            parts.activation = Some((act, stage));
+        }
+        fits
+    }
+}
+
+/// Rejects arguments to a readout: `pool: mean_nodes(2)`.
+fn check_readout_without_arguments(cx: &mut Ctxt, stage: &Stage) -> bool {
+    match stage {
+        Stage::Call { name, args: Some((paren, _)) } => {
+            cx.error_at(paren.span.join(), format!("`{name}` takes no parameters"));
+            false
+        }
+        _ => true,
+    }
+}
+
+/// Rejects a second dropout on a line: `h: dense(8) -> dropout(0.5) -> dropout(0.5)`.
+fn check_dropout_once(
+    cx: &mut Ctxt,
+    line: &Line,
+    stage: &Stage,
+    first: Option<(f64, &Stage)>,
+) -> bool {
+    let Some((_, first)) = first else {
+        return true;
+    };
+    cx.error_spanned_by(
+        stage,
+        format!(
+            "line `{}` already ends in `{}`; drop units once per line",
+            line.key,
+            stage_name(first)
+        ),
+    );
+    false
+}
+
+/// Rejects a sum or a concatenation after `->`: `h: a -> dense(4) -> a + b`,
+/// `h: dense(4) -> concat(a, b)`.
+fn check_sum_and_concat_start_lines(cx: &mut Ctxt, stage: &Stage, word: &str) -> bool {
+    if let Stage::Sum(_) = stage {
+        cx.error_spanned_by(
+            stage,
+            "`+` can only start a line: add the nodes on a line of their own, like `s: a + b`, and read `s` here",
+        );
+        false
+    } else if word == CONCAT {
+        cx.error_spanned_by(
+            stage,
+            "`concat` can only start a line: join the nodes on a line of their own, like `c: concat(a, b)`, and read `c` here",
+        );
+        false
+    } else {
+        true
+    }
+}
+
+/// Rejects a line reading the line above that does not start with a layer kind:
+/// `hidden: tanh`, `hidden: 8`, `hidden: dens(8)`.
+fn check_starts_with_layer(cx: &mut Ctxt, line: &Line, stage: &Stage, word: &str) {
+    if ACTIVATIONS.iter().any(|a| a.name == word) {
+        cx.error_spanned_by(
+            stage,
+            format!(
+                "layer `{}` must start with a layer kind; write `dense(N) -> {word}`",
+                line.key
+            ),
+        );
+    } else {
+        layer_kind(cx, line, stage);
+    }
+}
+
+/// Rejects an activation after dropout: `h: dense(8) -> dropout(0.5) -> tanh`.
+fn check_activation_before_dropout(
+    cx: &mut Ctxt,
+    line: &Line,
+    stage: &Stage,
+    dropout: Option<(f64, &Stage)>,
+) -> bool {
+    let Some((_, drop)) = dropout else {
+        return true;
+    };
+    cx.error_spanned_by(
+        stage,
+        format!(
+            "`{}` comes after `{}` on line `{}`; dropout comes last, after the activation",
+            stage_name(stage),
+            stage_name(drop),
+            line.key
+        ),
+    );
+    false
+}
+
+/// Rejects a second activation: `h: dense(8) -> tanh -> relu`.
+fn check_one_activation(
+    cx: &mut Ctxt,
+    line: &Line,
+    stage: &Stage,
+    first: Option<(Activation, &Stage)>,
+) -> bool {
+    let Some((_, first)) = first else {
+        return true;
+    };
+    cx.error_spanned_by(
+        stage,
+        format!(
+            "layer `{}` already ends in `{}`; a line holds one layer and at most one activation",
+            line.key,
+            stage_name(first)
+        ),
+    );
+    false
+}
+
+/// Rejects softmax and learnable activations after a recurrent layer or a graph convolution,
+/// whose activation applies element by element inside the layer: `rnn(8) -> softmax`.
+fn check_activation_fits_layer(
+    cx: &mut Ctxt,
+    stage: &Stage,
+    act: Activation,
+    linear: Option<&Kind>,
+) -> bool {
+    let Some(kind) = linear.filter(|l| l.recurrent.is_some() || l.graph) else {
+        return true;
+    };
+    if act.learnable().is_none() && act != Activation::Softmax {
+        return true;
+    }
+    let (layer, scope) = if kind.graph {
+        ("a graph convolution", "to each node's units")
+    } else {
+        ("a recurrent layer", "at every step")
+    };
+    let word = stage_name(stage);
+    cx.error_spanned_by(
+        stage,
+        format!(
+            "`{word}` cannot follow {layer}: its activation applies {scope}, element by element; put `{word}` on a `dense` line after it"
+        ),
+    );
+    false
+}
+
+/// Rejects a learnable activation on a line without a layer: `s: a + b -> prelu`.
+fn check_learnable_follows_layer(
+    cx: &mut Ctxt,
+    stage: &Stage,
+    act: Activation,
+    linear: Option<&Kind>,
+) -> bool {
+    if act.learnable().is_none() || linear.is_some() {
+        return true;
+    }
+    cx.error_spanned_by(
+        stage,
+        format!(
+            "`{}` learns its parameters with the layer before it; put it after `dense(N)` or `maxout(N, K)` on the same line",
+            stage_name(stage)
+        ),
+    );
+    false
+}
+
+/// Rejects a softmax over one value, which is always 1: `out: dense(1) -> softmax`.
+fn check_softmax_width(
+    cx: &mut Ctxt,
+    line: &Line,
+    activation: Option<(Activation, &Stage)>,
+    outputs: usize,
+) -> bool {
+    match activation {
+        Some((Activation::Softmax, stage)) if outputs == 1 => {
+            cx.error_spanned_by(
+                stage,
+                format!(
+                    "`softmax` over the 1 value of line `{}` is always 1, whatever the input; for one output use `sigmoid` (with `binary_cross_entropy`), or widen the layer",
+                    line.key
+                ),
+            );
+            false
+        }
+        _ => true,
+    }
 }
 
 /// The node features a graph convolution reads: the network's input when declared as a graph
@@ -783,7 +1105,7 @@ fn head(
                 match resolve(cx, graph, index, name) {
                     Some(source) => {
                         sources.push(source);
-                        width = width.zip(width_of(source)).and_then(|(w, n)| w.checked_add(n));
+                        width = width.zip(width_of(source)).map(|(w, n)| w.saturating_add(n));
                     }
                     None => ok = false,
                 }
@@ -862,6 +1184,18 @@ fn resolve(cx: &mut Ctxt, graph: &Graph, index: usize, name: &Ident) -> Option<S
 fn layer_kind(cx: &mut Ctxt, line: &Line, stage: &Stage) -> Option<Kind> {
     let (name, args) = match stage {
         Stage::Call { name, args } => (name, args),
+        Stage::Lit { .. } | Stage::Sequence { .. } if is_stage_word(&line.key.to_string()) => {
+            // `dropout: 0.5`, `leaky_relu: 0.1`: a stage written as a setting.
+            let key = &line.key;
+            cx.error_spanned_by(
+                key,
+                format!(
+                    "`{key}` is not a setting but a stage of a line; write it after a layer, like `hidden: dense(8) -> relu -> {key}({})`",
+                    stage.to_token_stream()
+                ),
+            );
+            return None;
+        }
         Stage::Lit { .. } | Stage::Sum(_) | Stage::Sequence { .. } => {
             cx.error_spanned_by(
                 stage,
@@ -898,21 +1232,9 @@ fn layer_kind(cx: &mut Ctxt, line: &Line, stage: &Stage) -> Option<Kind> {
                 );
                 return None;
             }
-            match u.checked_mul(k) {
-                Some(rows) => {
-                    Some(Kind { rows, pieces: Some(k), units: u, recurrent: None, graph: false })
-                }
-                None => {
-                    cx.error_spanned_by(
-                        stage,
-                        format!(
-                            "layer `{}` makes the network too large to fit in memory: {u} units of {k} pieces",
-                            line.key
-                        ),
-                    );
-                    None
-                }
-            }
+            // `check_size` rejects the saturated product.
+            let rows = u.saturating_mul(k);
+            Some(Kind { rows, pieces: Some(k), units: u, recurrent: None, graph: false })
         }
         ("maxout", _) => {
             cx.error_spanned_by(
@@ -945,8 +1267,17 @@ fn layer_kind(cx: &mut Ctxt, line: &Line, stage: &Stage) -> Option<Kind> {
             );
             None
         }
+        _ if setting_in_a_line(&word, stage).is_some() => {
+            cx.error_spanned_by(stage, setting_in_a_line(&word, stage).unwrap_or_default());
+            None
+        }
         _ => {
-            let hint = did_you_mean(&word, LAYER_KINDS.iter().copied().chain([DROPOUT]));
+            let words = LAYER_KINDS
+                .iter()
+                .copied()
+                .chain([DROPOUT, CONCAT])
+                .chain(READOUTS.iter().copied());
+            let hint = did_you_mean(&word, words);
             let known =
                 if hint.is_empty() { known_list(LAYER_KINDS.iter().copied()) } else { hint };
             cx.error_spanned_by(name, format!("unknown layer kind `{word}`{known}"));
@@ -979,14 +1310,18 @@ fn count(
     let owner =
         if line.key == "input" { "`input`".to_string() } else { format!("layer `{}`", line.key) };
     match expr {
-        Expr::Lit(ExprLit { lit: Lit::Int(lit), .. }) => match lit.base10_parse::<usize>() {
-            Ok(0) => {
+        Expr::Lit(ExprLit { lit: Lit::Int(lit), .. }) => match integer(lit) {
+            Ok(Some(0)) => {
                 cx.error_spanned_by(lit, format!("{owner} needs at least one {unit}"));
                 None
             }
-            Ok(n) => Some(n),
-            Err(_) => {
+            Ok(Some(n)) => Some(n),
+            Ok(None) => {
                 cx.error_spanned_by(lit, format!("the {argument} of {owner} must fit in `usize`"));
+                None
+            }
+            Err(message) => {
+                cx.error_spanned_by(lit, message);
                 None
             }
         },
@@ -1020,9 +1355,15 @@ fn dropout_rate(cx: &mut Ctxt, stage: &Stage) -> Option<f64> {
         return None;
     };
     match expr_number(arg) {
-        Some(p) if (0.0..1.0).contains(&p) => Some(p),
-        Some(p) => {
-            let why = if p >= 1.0 { "; with 1 every unit would be silenced" } else { "" };
+        Ok(p) if (0.0..1.0).contains(&p) => Some(p),
+        Ok(p) => {
+            let why = if p == 1.0 {
+                "; at 1 every unit would be silenced".to_string()
+            } else if p > 1.0 && p < 100.0 && p.fract() == 0.0 {
+                format!("; for {p}%, write `dropout({})`", p / 100.0)
+            } else {
+                String::new()
+            };
             cx.error_spanned_by(
                 arg,
                 format!(
@@ -1031,9 +1372,12 @@ fn dropout_rate(cx: &mut Ctxt, stage: &Stage) -> Option<f64> {
             );
             None
         }
-        None => {
-            cx.error_spanned_by(
+        Err(error) => {
+            report_number(
+                cx,
                 arg,
+                error,
+                "the dropout probability is at least 0 and below 1, like `dropout(0.5)`",
                 "the dropout probability must be a number literal, like `dropout(0.5)`",
             );
             None
@@ -1059,8 +1403,19 @@ fn activation(cx: &mut Ctxt, stage: &Stage) -> Option<Activation> {
                     "expected an activation after `->`, found layer kind `{word}`; put each layer on a line of its own"
                 ),
             );
+        } else if let Some(message) = setting_in_a_line(&word, stage) {
+            cx.error_spanned_by(stage, message);
+        } else if READOUTS.contains(&word.as_str()) {
+            cx.error_spanned_by(
+                stage,
+                format!(
+                    "`{word}` can only start a line: read the node features on a line of their own, like `pool: conv -> {word}`"
+                ),
+            );
         } else {
-            let hint = did_you_mean(&word, ACTIVATIONS.iter().map(|a| a.name));
+            let words =
+                ACTIVATIONS.iter().map(|a| a.name).chain([DROPOUT]).chain(READOUTS.iter().copied());
+            let hint = did_you_mean(&word, words);
             let known =
                 if hint.is_empty() { known_list(ACTIVATIONS.iter().map(|a| a.name)) } else { hint };
             cx.error_spanned_by(name, format!("unknown activation `{word}`{known}"));
@@ -1071,14 +1426,15 @@ fn activation(cx: &mut Ctxt, stage: &Stage) -> Option<Activation> {
     match (spec.parameter, args.as_slice()) {
         (_, []) => Some((spec.make)(spec.parameter.map_or(0.0, |p| p.1))),
         (Some((what, _)), [arg]) => match expr_number(arg) {
-            Some(v) if v.is_finite() => Some((spec.make)(v)),
-            _ => {
-                cx.error_spanned_by(
+            Ok(v) => Some((spec.make)(v)),
+            Err(error) => {
+                let example = format!("`{word}({})`", example(spec));
+                report_number(
+                    cx,
                     arg,
-                    format!(
-                        "the {what} of `{word}` must be a number literal, like `{word}({})`",
-                        example(spec)
-                    ),
+                    error,
+                    &format!("the {what} of `{word}` may be any finite number, like {example}"),
+                    &format!("the {what} of `{word}` must be a number literal, like {example}"),
                 );
                 None
             }
@@ -1171,63 +1527,80 @@ fn check_loss_fits_output(cx: &mut Ctxt, loss: &ir::Loss, output: &ir::Node, lin
     }
 }
 
-/// Rejects a layer that takes the network past `MAX_PARAMS`: `dense(18446744073709551615)`.
-/// Adds its parameters to `total` when it fits.
-fn check_parameter_count(cx: &mut Ctxt, line: &Line, node: &ir::Node, total: &mut usize) -> bool {
+/// The size bound, checked line by line: no value a line computes is wider than `MAX_WIDTH`
+/// (`dense(1099511627776)`, `maxout(8192, 2)`, `rnn_sequence(1000)` over 100 steps), a
+/// recurrent layer or graph convolution keeps at most `INLINE_PARAMS` parameters
+/// (`rnn(100)` over steps of 100), and the network's parameters total at most `MAX_PARAMS`
+/// (`dense(8192)` on `dense(8192)` on ... five times). Adds the line's parameters to `total`
+/// when it fits.
+fn check_size(cx: &mut Ctxt, line: &Line, node: &ir::Node, total: &mut usize) -> bool {
+    let at = line
+        .stages
+        .iter()
+        .find(|s| matches!(s, Stage::Call { name, .. } if LAYER_KINDS.iter().any(|k| name == k)))
+        .unwrap_or(&line.stages[0]);
     let Some(linear) = &node.linear else {
+        if node.outputs > MAX_WIDTH {
+            cx.error_spanned_by(
+                at,
+                format!("line `{}` is {} values wide; {MAX_WIDTH_RULE}", line.key, node.outputs),
+            );
+            return false;
+        }
         return true;
     };
+    // The widest value the layer computes, counted without overflow, and what makes it.
+    let (widest, shape) = match (linear.pieces, linear.recurrent, linear.graph) {
+        (Some(k), _, _) => {
+            (node.outputs as u128 * k as u128, format!(" ({} units of {k} pieces)", node.outputs))
+        }
+        (_, Some(r), _) if r.every => (
+            linear.rows as u128 * r.steps as u128,
+            format!(" ({} units at each of {} steps)", linear.rows, r.steps),
+        ),
+        (_, _, Some((nodes, _))) => (
+            linear.rows as u128 * nodes as u128,
+            format!(" ({} units at each of {nodes} nodes)", linear.rows),
+        ),
+        _ => (linear.rows as u128, String::new()),
+    };
+    if widest > MAX_WIDTH as u128 {
+        cx.error_spanned_by(
+            at,
+            format!("layer `{}` computes {widest} values{shape}; {MAX_WIDTH_RULE}", line.key),
+        );
+        return false;
+    }
     let inputs = match (linear.recurrent, linear.graph) {
-        (Some(r), _) => r.width.saturating_add(linear.rows),
+        (Some(r), _) => r.width + linear.rows,
         (None, Some((_, features))) => features,
         (None, None) => node.inputs,
     };
-    let node_params = linear
-        .rows
-        .checked_mul(inputs)
-        .and_then(|w| w.checked_add(linear.rows))
-        .and_then(|p| p.checked_add(node.activation_params()));
-    if (linear.recurrent.is_some() || linear.graph.is_some())
-        && node_params.is_some_and(|p| p > INLINE_PARAMS)
-    {
-        let stage = line
-            .stages
-            .iter()
-            .find(
-                |s| matches!(s, Stage::Call { name, .. } if LAYER_KINDS.iter().any(|k| name == k)),
-            )
-            .unwrap_or(&line.stages[0]);
+    // Both factors are at most `MAX_WIDTH`, so this cannot overflow.
+    let params = linear.rows * inputs + linear.rows + node.activation_params();
+    if (linear.recurrent.is_some() || linear.graph.is_some()) && params > INLINE_PARAMS {
         cx.error_spanned_by(
-            stage,
+            at,
             format!(
-                "layer `{}` has {} parameters; recurrent layers and graph convolutions keep their parameters inline, at most {INLINE_PARAMS} (64 KiB in `f64`)",
-                line.key,
-                node_params.unwrap_or(0)
+                "layer `{}` has {params} parameters; recurrent layers and graph convolutions keep their parameters inline, at most {INLINE_PARAMS} (64 KiB in `f64`)",
+                line.key
             ),
         );
         return false;
     }
-    match node_params.and_then(|p| total.checked_add(p)).filter(|&t| t <= MAX_PARAMS) {
-        Some(t) => {
-            *total = t;
-            true
-        }
-        None => {
-            let stage = line
-                .stages
-                .iter()
-                .find(|s| matches!(s, Stage::Call { name, .. } if LAYER_KINDS.iter().any(|k| name == k)))
-                .unwrap_or(&line.stages[0]);
-            cx.error_spanned_by(
-                stage,
-                format!(
-                    "layer `{}` makes the network too large to fit in memory: {} x {} weights",
-                    line.key, linear.rows, node.inputs
-                ),
-            );
-            false
-        }
+    if total.saturating_add(params) > MAX_PARAMS {
+        cx.error_spanned_by(
+            at,
+            format!(
+                "layer `{}` has {params} parameters, taking the network to {}; a network has at most {MAX_PARAMS} parameters (2 GiB in `f64`)",
+                line.key,
+                total.saturating_add(params)
+            ),
+        );
+        return false;
     }
+    *total += params;
+    true
 }
 
 /// The nodes, other than the output, that no line reads.
@@ -1282,21 +1655,107 @@ fn known_list<'a>(names: impl Iterator<Item = &'a str>) -> String {
     format!("; expected one of {}", names.join(", "))
 }
 
-/// A number literal, integer or float, possibly negated.
-fn expr_number(expr: &Expr) -> Option<f64> {
+/// Integer types whose suffix an integer literal may carry, `8usize`, with their largest
+/// values: the literal is accepted when its value fits the type.
+const INTEGER_SUFFIXES: &[(&str, u128)] = &[
+    ("u8", u8::MAX as u128),
+    ("u16", u16::MAX as u128),
+    ("u32", u32::MAX as u128),
+    ("u64", u64::MAX as u128),
+    ("u128", u128::MAX),
+    ("usize", usize::MAX as u128),
+    ("i8", i8::MAX as u128),
+    ("i16", i16::MAX as u128),
+    ("i32", i32::MAX as u128),
+    ("i64", i64::MAX as u128),
+    ("i128", i128::MAX as u128),
+    ("isize", isize::MAX as u128),
+];
+
+/// The suffix rule, the one place every literal of the block is judged: a literal may carry
+/// the suffix of an integer type its value fits (`8usize`, `255u8`), and no other (`8abc`,
+/// `300u8`, `1e-4f32`; the scalar type is chosen by `Net<f64>`, not by the literals).
+/// `Err` holds the message.
+fn check_suffix(lit: &Lit) -> Result<(), String> {
+    let (suffix, digits, value) = match lit {
+        Lit::Int(int) => (int.suffix(), int.base10_digits(), int.base10_parse::<u128>().ok()),
+        Lit::Float(float) => (float.suffix(), float.base10_digits(), None),
+        _ => return Ok(()),
+    };
+    if suffix.is_empty() {
+        return Ok(());
+    }
+    let text = lit.to_token_stream().to_string();
+    match INTEGER_SUFFIXES.iter().find(|(name, _)| *name == suffix) {
+        Some(&(_, max)) if matches!(lit, Lit::Int(_)) => match value {
+            Some(v) if v <= max => Ok(()),
+            _ => Err(format!(
+                "`{text}` does not fit in `{suffix}`, whose largest value is {max}; write `{digits}`"
+            )),
+        },
+        _ => Err(format!(
+            "invalid suffix `{suffix}` on `{text}`; write the number alone, `{digits}` (an integer literal may carry an integer type's suffix, like `8usize`)"
+        )),
+    }
+}
+
+/// An integer literal's value: `Ok(None)` when it does not fit in `usize`, `Err` with the
+/// message when its suffix is not allowed (see `check_suffix`).
+fn integer(lit: &syn::LitInt) -> Result<Option<usize>, String> {
+    check_suffix(&Lit::Int(lit.clone()))?;
+    Ok(lit.base10_parse::<usize>().ok())
+}
+
+/// Why a hyper-parameter is not a number the network can use.
+enum NotANumber {
+    /// Not a number literal at all: `leaky_relu(a)`.
+    Expression,
+    /// A literal with a suffix it may not have, and the message saying so.
+    Suffix(String),
+    /// `1e999`, which is infinite in `f64`: the literal as written.
+    Infinite(String),
+}
+
+/// A number literal, integer or float, possibly negated: `0.01`, `-1.5`, `2`.
+fn expr_number(expr: &Expr) -> Result<f64, NotANumber> {
     match expr {
         Expr::Lit(ExprLit { lit, .. }) => number(lit),
         Expr::Unary(ExprUnary { op: UnOp::Neg(_), expr, .. }) => expr_number(expr).map(|v| -v),
         Expr::Paren(p) => expr_number(&p.expr),
         Expr::Group(g) => expr_number(&g.expr),
-        _ => None,
+        _ => Err(NotANumber::Expression),
     }
 }
 
-fn number(lit: &Lit) -> Option<f64> {
-    match lit {
+/// A literal's value as a finite `f64`.
+fn number(lit: &Lit) -> Result<f64, NotANumber> {
+    check_suffix(lit).map_err(NotANumber::Suffix)?;
+    let value = match lit {
         Lit::Int(i) => i.base10_parse::<f64>().ok(),
         Lit::Float(f) => f.base10_parse::<f64>().ok(),
         _ => None,
+    };
+    match value {
+        Some(v) if v.is_finite() => Ok(v),
+        Some(_) => Err(NotANumber::Infinite(lit.to_token_stream().to_string())),
+        None => Err(NotANumber::Expression),
     }
+}
+
+/// Reports a literal that is not a usable number, at the literal: `range` says what the
+/// value may be (`the dropout probability is at least 0 and below 1`); `expression` is the
+/// message for something that is not a number literal at all.
+fn report_number(
+    cx: &mut Ctxt,
+    at: impl ToTokens,
+    error: NotANumber,
+    range: &str,
+    expression: &str,
+) {
+    let message = match error {
+        NotANumber::Expression => expression.to_string(),
+        NotANumber::Suffix(message) => message,
+        NotANumber::Infinite(text) => format!("`{text}` is not a finite number; {range}"),
+    };
+    cx.error_spanned_by(at, message);
 }

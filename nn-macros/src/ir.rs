@@ -79,6 +79,8 @@ impl Combine {
 /// maxout), an activation and dropout, in that order.
 pub struct Node {
     pub name: Ident,
+    /// The doc comments written above the line, for its field.
+    pub docs: Vec<Attribute>,
     pub combine: Combine,
     /// The width of the gathered input.
     pub inputs: usize,

@@ -123,8 +123,15 @@ impl<T: Float, const OUT: usize, const IN: usize, const A: usize> Clone
 }
 
 /// A zero matrix allocated directly on the heap (no allocation when it has no entries).
+///
+/// When the memory cannot be had, the process ends through the standard allocation-failure
+/// path, "memory allocation of N bytes failed", as `Box::new` would, rather than with an
+/// unwrapped `Err(())`.
 pub fn zeroed_box<T: Float, const R: usize, const C: usize>() -> Box<SMatrix<T, R, C>> {
-    bytemuck::zeroed_box()
+    match bytemuck::try_zeroed_box() {
+        Ok(b) => b,
+        Err(()) => std::alloc::handle_alloc_error(std::alloc::Layout::new::<SMatrix<T, R, C>>()),
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 nn::network! {
     pub struct Xor {
-        input: 4294967296,
+        input: 8192,
         hidden: dense(4294967296) -> tanh,
         output: dense(1) -> sigmoid,
         loss: binary_cross_entropy,

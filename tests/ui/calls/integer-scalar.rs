@@ -1,0 +1,15 @@
+use nn::nalgebra::{SMatrix, SVector};
+
+nn::network! {
+    pub struct Net {
+        input: 2,
+        hidden: dense(8) -> tanh,
+        output: dense(3) -> softmax,
+        loss: cross_entropy,
+    }
+}
+
+fn main() {
+    let net = Net::<i64>::seeded(1);
+    let _ = net;
+}

@@ -1,0 +1,28 @@
+use nn::nalgebra::{SMatrix, SVector};
+
+nn::network! {
+    pub struct Net {
+        input: 0,
+        hidden: dense(8) -> tanh,
+        output: dense(1) -> sigmoid,
+        loss: binary_cross_entropy,
+    }
+}
+
+// The input's width is unknown: each call reads it from its argument.
+fn main() {
+    let mut net = Net::<f32>::seeded(1);
+    let x = SVector::<f32, 2>::zeros();
+    let y = SVector::<f32, 1>::zeros();
+    let p = net.forward(&x);
+    let _: f32 = p[0] + net.loss(&x, &y);
+    let (_, grad) = net.loss_and_grad(&x, &y);
+    let xs = SMatrix::<f32, 2, 8>::zeros();
+    let ys = SMatrix::<f32, 1, 8>::zeros();
+    let _: SMatrix<f32, 1, 8> = net.forward_batch(&xs);
+    let (_, _) = net.loss_and_grad_batch(&xs, &ys);
+    let (_, _, dx) = net.loss_and_grad_input(&x, &y);
+    let _: f32 = dx[0];
+    net = grad;
+    let _ = net;
+}

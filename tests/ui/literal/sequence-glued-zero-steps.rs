@@ -1,0 +1,10 @@
+nn::network! {
+    pub struct Net {
+        input: 4x0,
+        memory: rnn(8) -> tanh,
+        output: dense(1),
+        loss: mse,
+    }
+}
+
+fn main() {}

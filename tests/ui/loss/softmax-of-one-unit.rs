@@ -1,0 +1,10 @@
+nn::network! {
+    pub struct Net {
+        input: 2,
+        hidden: dense(8) -> tanh,
+        output: dense(1) -> softmax,
+        loss: mse,
+    }
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+nn::network! {
+    pub struct Net {
+        input: 4 x 10,
+        memory: rnn -> tanh,
+        output: dense(1),
+        loss: mse,
+    }
+}
+
+fn main() {}

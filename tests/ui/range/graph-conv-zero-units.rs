@@ -1,0 +1,11 @@
+nn::network! {
+    pub struct Net {
+        input: graph(5, 3),
+        conv: graph_conv(0) -> relu,
+        pool: mean_nodes,
+        output: dense(1) -> sigmoid,
+        loss: binary_cross_entropy,
+    }
+}
+
+fn main() {}

@@ -1,0 +1,11 @@
+nn::network! {
+    pub struct Net {
+        input: 2,
+        hidden: dense(8) -> tanh,
+        output: dense(1) -> sigmoid,
+        loss: binary_cross_entropy,
+        l2: -1e-4,
+    }
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+nn::network! {
+    pub struct Net {
+        input: 2,
+        hidden: dense(1e3) -> tanh,
+        output: dense(1) -> sigmoid,
+        loss: binary_cross_entropy,
+    }
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+nn::network! {
+    pub struct Net {
+        input: 2,
+        l2: dense(8) -> tanh,
+        output: dense(1) -> sigmoid,
+        loss: binary_cross_entropy,
+    }
+}
+
+fn main() {}

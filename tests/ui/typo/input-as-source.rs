@@ -1,0 +1,13 @@
+nn::network! {
+    pub struct Net {
+        input: 2,
+        a: dense(4) -> relu,
+        b: inptu -> dense(4) -> tanh,
+        s: a + b,
+        c: concat(s, input),
+        output: dense(1) -> sigmoid,
+        loss: binary_cross_entropy,
+    }
+}
+
+fn main() {}

@@ -1,0 +1,11 @@
+nn::network! {
+    pub struct Net {
+        input: graph(5, 3),
+        conv: graph_conv(8) -> relu,
+        pool: conv -> sum_node,
+        output: dense(1) -> sigmoid,
+        loss: binary_cross_entropy,
+    }
+}
+
+fn main() {}
