@@ -387,6 +387,14 @@ pub struct MappedName {
     pub dtype: String,
 }
 
+/// `"0.weight" [8, 5] F32 -> "hidden.weight" (`nn.Sequential` index 0 is line `hidden`)`.
+impl fmt::Display for MappedName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Self { file, network, rule, shape, dtype } = self;
+        write!(f, "\"{file}\" {shape:?} {dtype} -> \"{network}\" ({rule})")
+    }
+}
+
 /// How each tensor of a weight file maps to the network's: what
 /// [`list_safetensors`](super::list_safetensors) returns, and what a failed load with a key
 /// map shows. Its `Display` prints one line per tensor,
@@ -409,15 +417,11 @@ impl KeyMapping {
 
 impl fmt::Display for KeyMapping {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, e) in self.entries.iter().enumerate() {
+        for (i, entry) in self.entries.iter().enumerate() {
             if i > 0 {
                 f.write_str("\n")?;
             }
-            write!(
-                f,
-                "\"{}\" {:?} {} -> \"{}\" ({})",
-                e.file, e.shape, e.dtype, e.network, e.rule
-            )?;
+            write!(f, "{entry}")?;
         }
         for name in &self.missing {
             write!(f, "\nnothing -> \"{name}\" (no tensor of the file maps to it)")?;
