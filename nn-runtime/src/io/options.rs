@@ -261,12 +261,13 @@ pub fn to_safetensors_bytes_with<T: Float, N: Network<T>>(
     net: &N,
     options: &SaveOptions,
 ) -> Result<Vec<u8>, WeightsError> {
-    // The same layout as `to_safetensors_bytes`, the tensors in the visitor's order.
-    let mut names: Vec<String> = Vec::new();
-    let mut tensors: Vec<(Vec<usize>, Vec<u8>)> = Vec::new();
+    // The same layout as `to_safetensors_bytes`, the tensors in the visitor's order: each
+    // tensor's network name, file name, PyTorch shape and byte range in `data`.
+    let mut tensors = Vec::new();
+    let mut data = Vec::with_capacity(N::PARAMS * size_of::<T>());
     net.visit(&mut |p| {
+        let start = data.len();
         let (rows, cols) = p.shape;
-        let mut data = Vec::with_capacity(std::mem::size_of_val(p.values));
         for r in 0..rows {
             for c in 0..cols {
                 if let Some(value) = p.values.get(c * rows + r) {
@@ -274,36 +275,29 @@ pub fn to_safetensors_bytes_with<T: Float, N: Network<T>>(
                 }
             }
         }
-        names.push(options.keys.map_save(p.name, N::LAYERS, p.kind));
-        tensors.push((torch_shape(p.kind, p.shape), data));
+        let file = options.keys.map_save(p.name, N::LAYERS, p.kind);
+        tensors.push((p.name, file, torch_shape(p.kind, p.shape), (start, data.len())));
     });
-    let mut seen: HashMap<&str, usize> = HashMap::new();
-    let mut visited = Vec::new();
-    net.visit(&mut |p| visited.push(p.name));
-    for (k, name) in names.iter().enumerate() {
-        if let Some(&first) = seen.get(name.as_str()) {
+    let mut seen: HashMap<&str, &str> = HashMap::new();
+    for (network, file, _, _) in &tensors {
+        if let Some(first) = seen.insert(file, network) {
             return Err(WeightsError::Collision {
-                name: name.clone(),
-                sources: vec![visited[first].to_string(), visited[k].to_string()],
+                name: file.clone(),
+                sources: vec![first.to_string(), network.to_string()],
             });
         }
-        seen.insert(name, k);
     }
     let dtype = dtype_of::<T>();
     let mut header = String::from("{");
-    let mut data = Vec::with_capacity(N::PARAMS * size_of::<T>());
-    for (name, (shape, bytes)) in names.iter().zip(&tensors) {
-        let start = data.len();
-        data.extend_from_slice(bytes);
+    for (_, name, shape, (start, end)) in &tensors {
         if header.len() > 1 {
             header.push(',');
         }
         super::push_json_string(name, &mut header);
         let shape: Vec<_> = shape.iter().map(usize::to_string).collect();
         header += &format!(
-            ":{{\"dtype\":\"{dtype}\",\"shape\":[{}],\"data_offsets\":[{start},{}]}}",
-            shape.join(","),
-            data.len()
+            ":{{\"dtype\":\"{dtype}\",\"shape\":[{}],\"data_offsets\":[{start},{end}]}}",
+            shape.join(",")
         );
     }
     header.push('}');
