@@ -741,3 +741,39 @@ fn a_line_that_visits_no_bias_loads_a_bias_false_linear() {
         "{error}"
     );
 }
+
+#[test]
+fn names_inside_a_wrapper_module_get_the_prefix_rule_that_loads_them() {
+    // `self.model = Net()` or `self.model = nn.Sequential(...)` inside another module.
+    let net = SeqPreluDropout::<f32>::seeded(4);
+    for (keys, hint) in [
+        (KeyMap::new(), "KeyMap::new()"),
+        (KeyMap::pytorch(), "KeyMap::pytorch()"),
+        (KeyMap::new().activation_modules("_act"), "KeyMap::pytorch()"),
+    ] {
+        let saved =
+            to_safetensors_bytes_with(&net, &SaveOptions::new().keys(keys.prefix("model.", "")))
+                .unwrap();
+        let mut loaded = SeqPreluDropout::<f32>::zeros();
+        let error = from_safetensors_bytes(&mut loaded, &saved).unwrap_err().to_string();
+        let help = format!(
+            "these look like the network's names inside a module's attribute `model`: load with \
+             `LoadOptions::new().keys({hint}.prefix(\"model.\", \"\"))`"
+        );
+        assert!(error.ends_with(&format!("; {help}")), "{error}");
+        // The option the error names loads the file.
+        let keys = if hint == "KeyMap::new()" { KeyMap::new() } else { KeyMap::pytorch() };
+        let options = LoadOptions::new().keys(keys.prefix("model.", ""));
+        from_safetensors_bytes_with(&mut loaded, &saved, &options).unwrap();
+        assert!(loaded == net);
+    }
+    // Names that are not the network's under any prefix get no hint.
+    let other = to_safetensors_bytes_with(
+        &SeqTanh::<f32>::seeded(1),
+        &SaveOptions::new().keys(KeyMap::new().prefix("model.", "")),
+    )
+    .unwrap();
+    let mut loaded = SeqPreluDropout::<f32>::zeros();
+    let error = from_safetensors_bytes(&mut loaded, &other).unwrap_err().to_string();
+    assert!(error.ends_with("the weights have them, the network does not"), "{error}");
+}

@@ -232,7 +232,7 @@ impl WeightsError {
                     write_names(f, unexpected)?;
                     write!(f, ": the weights have {them}, the network does not")?;
                 }
-                match names_help.then(|| key_map_help(unexpected)).flatten() {
+                match names_help.then(|| key_map_help(missing, unexpected)).flatten() {
                     Some(help) => write!(f, "; {help}"),
                     None => Ok(()),
                 }
@@ -307,26 +307,45 @@ impl WeightsError {
     }
 }
 
-/// The option that would load names of PyTorch's conventions, if some unexpected name follows
-/// one.
-fn key_map_help(unexpected: &[String]) -> Option<&'static str> {
-    let indexed = |n: &String| {
+/// The option that would load names of PyTorch's conventions, if the unexpected names follow
+/// one: an `nn.Sequential`'s indices, an activation module's `<line>_act.weight`, or either (or
+/// the network's own names) inside a wrapper module's attribute, `model.hidden.weight`.
+fn key_map_help(missing: &[String], unexpected: &[String]) -> Option<String> {
+    let indexed = |n: &str| {
         n.split_once('.')
             .is_some_and(|(i, _)| !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit()))
     };
-    if unexpected.iter().any(indexed) {
-        Some(
-            "these look like the indices of an `nn.Sequential`: load with \
-             `LoadOptions::new().keys(KeyMap::pytorch())`, or map them with `KeyMap::prefix`",
-        )
-    } else if unexpected.iter().any(|n| n.ends_with("_act.weight")) {
-        Some(
-            "`<line>_act.weight` looks like an activation module's parameter: load with \
-             `LoadOptions::new().keys(KeyMap::pytorch())` to fold it into its line",
-        )
-    } else {
-        None
+    let pytorch = "`LoadOptions::new().keys(KeyMap::pytorch())`";
+    if unexpected.iter().any(|n| indexed(n)) {
+        return Some(format!(
+            "these look like the indices of an `nn.Sequential`: load with {pytorch}, or map them \
+             with `KeyMap::prefix`"
+        ));
     }
+    let activation_module =
+        |n: &str| n.strip_suffix("_act.weight").is_some_and(|line| !line.contains('.'));
+    if unexpected.iter().any(|n| activation_module(n)) {
+        return Some(format!(
+            "`<line>_act.weight` looks like an activation module's parameter: load with \
+             {pytorch} to fold it into its line"
+        ));
+    }
+    // Every unexpected name under one attribute `wrapper.`.
+    let wrapper = unexpected.first()?.split_once('.')?.0;
+    let inner: Option<Vec<&str>> =
+        unexpected.iter().map(|n| n.strip_prefix(wrapper)?.strip_prefix('.')).collect();
+    let inner = inner?;
+    let keys = if inner.iter().any(|n| indexed(n) || activation_module(n)) {
+        "KeyMap::pytorch()"
+    } else if !missing.is_empty() && missing.iter().all(|m| inner.contains(&m.as_str())) {
+        "KeyMap::new()"
+    } else {
+        return None;
+    };
+    Some(format!(
+        "these look like the network's names inside a module's attribute `{wrapper}`: load \
+         with `LoadOptions::new().keys({keys}.prefix(\"{wrapper}.\", \"\"))`"
+    ))
 }
 
 /// Writes `"a", "b", "c"`.
