@@ -277,7 +277,8 @@
 //! - [`train`]: a [`Trainer`] of const-size mini-batches with validation, early stopping and
 //!   a progress bar, returning the history of the run;
 //! - [`io`]: weights to and from safetensors files with PyTorch's names and layouts (and JSON
-//!   with the `serde` feature);
+//!   with the `serde` feature); models saved by PyTorch under its own conventions load with
+//!   options (see [From PyTorch](#from-pytorch));
 //! - [`Network::summary`]: a table of the layers, like Keras's.
 //!
 //!
@@ -358,6 +359,112 @@
 //! generator adds live inside the anonymous `const`, named after the network so that they
 //! cannot be the network's own name, and are called by their full paths. A line may be called
 //! `d`, `t`, `grad`, `trace`, `x`, `Some` or `r#fn`.
+//!
+//! # From PyTorch
+//!
+//! A network's weights are a PyTorch `state_dict` saved as safetensors
+//! (`safetensors.torch.save_file(model.state_dict(), path)`): the same tensors, shapes and
+//! row-major layout, `weight` as `[OUT, IN]`. What differs is only naming, and a model's
+//! modules correspond to a network's lines like this:
+//!
+//! | PyTorch | line | tensors in the file -> in the network |
+//! |---|---|---|
+//! | `nn.Linear(IN, N)` | `dense(N)` | `<m>.weight` `[N, IN]`, `<m>.bias` `[N]` -> `<line>.weight`, `<line>.bias` |
+//! | `nn.Linear(IN, N * K)`, then `.view(-1, N, K).amax(-1)` | `maxout(N, K)` | as `nn.Linear`; row `u * K + j` is piece `j` of unit `u` |
+//! | `nn.RNN(IN, N, batch_first=True)`, its last state | `rnn(N) -> tanh` (`rnn_sequence` for every state) | `weight_ih_l0` -> `<line>.weight`, `weight_hh_l0` -> `<line>.recurrent` (renames), and `bias_ih_l0 + bias_hh_l0`, summed in Python, -> `<line>.bias` |
+//! | PyTorch Geometric's `GCNConv(IN, N)` | `graph_conv(N)` | `<m>.lin.weight` -> `<line>.weight` (a rename), `<m>.bias` -> `<line>.bias` |
+//! | `nn.PReLU(N)` after the layer, as an attribute `<line>_act` or the next `nn.Sequential` index | `-> prelu` | `<line>_act.weight` or `<i>.weight` `[N]` -> `<line>.slope`, with [`KeyMap::pytorch`](io::KeyMap::pytorch) |
+//! | `nn.PReLU()` (one slope) | `-> prelu_shared`, or `-> prelu` with `broadcast_shared_slopes` | `[1]` -> `<line>.slope` |
+//! | `nn.Tanh`, `nn.Sigmoid`, `nn.ReLU`, `nn.LeakyReLU(g)`, `nn.ELU(a)`, `nn.Softplus()`, `nn.SiLU`, `nn.GELU()`, `nn.GELU(approximate="tanh")`, `nn.Hardtanh()`, `nn.Hardsigmoid`, `nn.Softmax(-1)` | `tanh`, `sigmoid`, `relu`, `leaky_relu(g)`, `elu(a)`, `softplus`, `swish`, `gelu`, `gelu_tanh`, `hard_tanh`, `hard_sigmoid_pytorch`, `softmax` | none: an `nn.Sequential` index without tensors, skipped |
+//! | `nn.Dropout(p)` | `-> dropout(p)` | none |
+//! | `nn.Linear(IN, N, bias=False)` | not yet: the language has no layer without a bias | |
+//!
+//! A last `nn.Linear` trained with `nn.CrossEntropyLoss` (or `nn.BCEWithLogitsLoss`) is the
+//! line `dense(N) -> softmax` with `loss: cross_entropy` (`-> sigmoid` with
+//! `binary_cross_entropy`): those losses apply the softmax (sigmoid) themselves, so the weights
+//! are the same.
+//!
+//! The plain [`io::load_safetensors`] is strict, like `load_state_dict(strict=True)`, and its
+//! errors name the option that would load a file of PyTorch's conventions.
+//! [`io::load_safetensors_with`] takes [`io::LoadOptions`], each option named and off by
+//! default:
+//!
+//! - `keys`: an [`io::KeyMap`] from the file's names to the network's: explicit
+//!   [`rename`](io::KeyMap::rename)s, [`prefix`](io::KeyMap::prefix) rules (`"0."` ->
+//!   `"hidden."`, `"model."` -> `""`), [`sequential`](io::KeyMap::sequential) (an
+//!   `nn.Sequential`'s indices as the network's lines in order, parameterless modules skipped,
+//!   an `nn.PReLU` index folded into the line before it) and
+//!   [`activation_modules`](io::KeyMap::activation_modules)`("_act")`;
+//!   [`KeyMap::pytorch`](io::KeyMap::pytorch) is the last two;
+//! - `cast_from`: the file's scalar types to convert, each named ([`io::FileDtype`]): `F32`
+//!   into `f64` (PyTorch's default `float32` weights into a network in `f64`, exactly),
+//!   `F64` into `f32` (rounded; a value beyond `f32`'s range is an error), `F16` and `BF16`
+//!   into either (exactly);
+//! - `broadcast_shared_slopes`: `nn.PReLU()`'s one slope for every unit of a `prelu` line.
+//!
+//! [`io::list_safetensors`] shows how each name of a file will map before loading, and a
+//! failed load through a key map lists the mapping it tried. [`io::save_safetensors_with`]
+//! writes the names the same key map gives, so that `load_state_dict(strict=True)` takes the
+//! file; PyTorch converts the scalars to the module's type as it copies them. A
+//! `torch.save` file, NumPy's `.npy`/`.npz`, ONNX and Keras's `.h5` are named as such in the
+//! error, with the command that converts them.
+//!
+//! A model trained in PyTorch, saved as `nn.Sequential(nn.Linear(5, 8), nn.Tanh(),
+//! nn.Linear(8, 3))` in `float32`, into a network in `f64`:
+//!
+//! ```
+//! use nn::io::{FileDtype, KeyMap, LoadOptions, SaveOptions};
+//! use nn::nalgebra::SVector;
+//! use nn::Network;
+//!
+//! nn::network! {
+//!     struct Net {
+//!         input: 5,
+//!         hidden: dense(8) -> tanh,
+//!         out: dense(3),
+//!         loss: mse,
+//!     }
+//! }
+//!
+//! // In Python: safetensors.torch.save_file(model.state_dict(), "model.safetensors")
+//! # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sequential_tanh.safetensors");
+//! # /*
+//! let path = "model.safetensors";
+//! # */
+//! let mut net = Net::<f64>::zeros();
+//!
+//! // Strict by default: the names are `0.weight`, `0.bias`, `2.weight`, `2.bias`.
+//! let error = nn::io::load_safetensors(&mut net, path).unwrap_err();
+//! assert!(error.to_string().ends_with(
+//!     "these look like the indices of an `nn.Sequential`: load with \
+//!      `LoadOptions::new().keys(KeyMap::pytorch())`, or map them with `KeyMap::prefix`"
+//! ));
+//!
+//! // How each name will map.
+//! let mapping = nn::io::list_safetensors(&net, path, &KeyMap::pytorch())?;
+//! assert_eq!(
+//!     mapping.entries[1].to_string(),
+//!     "\"0.weight\" [8, 5] F32 -> \"hidden.weight\" (`nn.Sequential` index 0 is line `hidden`)"
+//! );
+//!
+//! // Index 1, the `nn.Tanh`, holds nothing; float32 is widened, exactly, on request.
+//! let options = LoadOptions::new().keys(KeyMap::pytorch()).cast_from(FileDtype::F32);
+//! nn::io::load_safetensors_with(&mut net, path, &options)?;
+//!
+//! // PyTorch's output for this input, computed in float64 from the same weights.
+//! let y = net.forward(&SVector::from([0.5, -1.0, 0.25, 2.0, -0.75]));
+//! let pytorch = [0.3384443857215898, 0.39145400465426033, 0.5986706279104088];
+//! for (a, b) in y.iter().zip(pytorch) {
+//!     assert!((a - b).abs() < 1e-14);
+//! }
+//!
+//! // And back, under the `nn.Sequential`'s names for `load_state_dict(strict=True)`.
+//! let bytes = nn::io::to_safetensors_bytes_with(&net, &SaveOptions::new().keys(KeyMap::pytorch()))?;
+//! let names = nn::io::list_safetensors_bytes(&net, &bytes, &KeyMap::new())?;
+//! let names: Vec<&str> = names.entries.iter().map(|e| e.file.as_str()).collect();
+//! assert_eq!(names, ["0.bias", "0.weight", "2.bias", "2.weight"]);
+//! # Ok::<(), nn::WeightsError>(())
+//! ```
 //!
 //! # Memory
 //!

@@ -344,7 +344,8 @@ fn the_python_files_do_not_load_into_other_types_or_architectures() {
     let f64_file = std::fs::read(format!("{FIXTURES}/prelu_3_4_2_f64.safetensors")).unwrap();
     assert_eq!(
         load_error::<f64, TanhFixture<f64>>(&f32_file),
-        "tensor \"hidden.weight\" is F32; the network is f64"
+        "tensor \"hidden.weight\" is F32; the network is f64; to convert it, load with \
+         `LoadOptions::new().cast_from(FileDtype::F32)`"
     );
     assert_eq!(
         load_error::<f64, TanhFixture<f64>>(&f64_file),
@@ -402,11 +403,16 @@ fn a_wrong_dtype_names_the_tensor_and_both_types() {
     let bytes = to_safetensors_bytes(&Small::<f64>::seeded(1));
     assert_eq!(
         load_error::<f32, Small<f32>>(&bytes),
-        "tensor \"hidden.weight\" is F64; the network is f32"
+        "tensor \"hidden.weight\" is F64; the network is f32; to convert it, load with \
+         `LoadOptions::new().cast_from(FileDtype::F64)`"
     );
     let bytes = to_safetensors_bytes(&Small::<f32>::seeded(1));
     let error = load_error::<f64, Small<f64>>(&bytes);
-    assert_eq!(error, "tensor \"hidden.weight\" is F32; the network is f64");
+    assert_eq!(
+        error,
+        "tensor \"hidden.weight\" is F32; the network is f64; to convert it, load with \
+         `LoadOptions::new().cast_from(FileDtype::F32)`"
+    );
 }
 
 #[test]

@@ -49,8 +49,13 @@
 //! ```
 //!
 //! A `torch.nn.Sequential` names its layers `"0"`, `"2"`, ... and an `nn.PReLU` module keeps
-//! its slopes under its own name (`"1.weight"`); rename such keys in the dictionary before
-//! saving it (and after loading a file written here), for example to `"hidden.slope"`.
+//! its slopes under its own name (`"1.weight"`, `"hidden_act.weight"`): load such files with
+//! [`load_safetensors_with`] and a [`KeyMap`] ([`KeyMap::pytorch`] reads both conventions), and
+//! save for such modules with [`save_safetensors_with`] and the same map. [`LoadOptions`] also
+//! converts scalar types on request (PyTorch's default `float32` into a network in `f64`,
+//! `float16` and `bfloat16` into either) and fills a per-unit PReLU line from `nn.PReLU()`'s
+//! one slope; [`list_safetensors`] shows how each name of a file will map before loading. The
+//! facade crate's docs, "From PyTorch", have the whole correspondence.
 //!
 //! # What loading checks
 //!
@@ -61,7 +66,12 @@
 //! error ([`WeightsError`]) says what did not match. Bytes that are not a safetensors file
 //! (truncated, corrupted, another format) are an error too; no contents of a file can make
 //! loading panic. NaN and infinite values are valid scalars and load as they are, bit for bit,
-//! as they do in PyTorch; check the network afterwards if a file may hold them.
+//! as they do in PyTorch; check the network afterwards if a file may hold them. A file of
+//! another format (a `torch.save` archive or pickle, NumPy's `.npy` and `.npz`, ONNX, Keras's
+//! `.h5` and `.keras`) is named as such in the error, with the command that converts it.
+//!
+//! [`load_safetensors_with`] relaxes these checks one named option at a time
+//! ([`LoadOptions`]); with the default options it is [`load_safetensors`].
 //!
 //! [safetensors]: https://huggingface.co/docs/safetensors
 
@@ -73,6 +83,16 @@ use std::path::{Path, PathBuf};
 use safetensors::{Dtype, SafeTensorError, SafeTensors};
 
 use crate::{Float, Network, ParamKind};
+
+mod detect;
+mod keymap;
+mod options;
+
+pub use keymap::{KeyMap, KeyMapping, KeyRule, MappedName};
+pub use options::{
+    from_safetensors_bytes_with, list_safetensors, list_safetensors_bytes, load_safetensors_with,
+    save_safetensors_with, to_safetensors_bytes_with, FileDtype, LoadOptions, SaveOptions,
+};
 
 /// Why weights could not be saved or loaded.
 ///
@@ -127,6 +147,33 @@ pub enum WeightsError {
         /// The network's scalar type, `"f32"` or `"f64"`.
         expected: &'static str,
     },
+    /// A value does not fit the network's scalar type: a finite `F64` value beyond the range
+    /// of `f32`, loaded with [`LoadOptions::cast_from`].
+    OutOfRange {
+        /// The tensor's name in the network.
+        name: String,
+        /// The index of the value, in row-major order.
+        index: usize,
+        /// The value.
+        value: f64,
+        /// The network's scalar type.
+        to: &'static str,
+    },
+    /// A key map gives two tensors the same name.
+    Collision {
+        /// The name they both get.
+        name: String,
+        /// The two tensors' names before the mapping.
+        sources: Vec<String>,
+    },
+    /// A load through a [`KeyMap`] that renamed tensors failed: the error, and the mapping it
+    /// tried.
+    KeyMap {
+        /// What failed, in the network's names.
+        error: Box<WeightsError>,
+        /// How each tensor of the file was mapped.
+        mapping: KeyMapping,
+    },
     /// A tensor of a [`StateDict`] has not as many values as its shape holds.
     #[cfg(feature = "serde")]
     Length {
@@ -154,6 +201,13 @@ pub enum WeightsError {
 
 impl fmt::Display for WeightsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.display(f, true)
+    }
+}
+
+impl WeightsError {
+    /// The message, with the hint of an option that would load the names if `names_help`.
+    fn display(&self, f: &mut fmt::Formatter<'_>, names_help: bool) -> fmt::Result {
         match self {
             Self::Read { path, source } => {
                 write!(f, "cannot read weights from \"{}\": {source}", path.display())
@@ -178,13 +232,60 @@ impl fmt::Display for WeightsError {
                     write_names(f, unexpected)?;
                     write!(f, ": the weights have {them}, the network does not")?;
                 }
-                Ok(())
+                match names_help.then(|| key_map_help(missing, unexpected)).flatten() {
+                    Some(help) => write!(f, "; {help}"),
+                    None => Ok(()),
+                }
             }
             Self::Shape { name, found, expected } => {
-                write!(f, "tensor \"{name}\" has shape {found:?}; the network expects {expected:?}")
+                write!(
+                    f,
+                    "tensor \"{name}\" has shape {found:?}; the network expects {expected:?}"
+                )?;
+                let learnable = name.ends_with(".slope") || name.ends_with(".beta");
+                if learnable && found.as_slice() == [1] && expected.len() == 1 {
+                    write!(
+                        f,
+                        "; to give every unit the file's one value, load with \
+                         `LoadOptions::new().broadcast_shared_slopes(true)`"
+                    )?;
+                }
+                Ok(())
             }
             Self::Dtype { name, found, expected } => {
-                write!(f, "tensor \"{name}\" is {found}; the network is {expected}")
+                write!(f, "tensor \"{name}\" is {found}; the network is {expected}")?;
+                if ["F16", "BF16", "F32", "F64"].contains(&found.as_str()) {
+                    write!(
+                        f,
+                        "; to convert it, load with `LoadOptions::new().cast_from(FileDtype::{found})`"
+                    )?;
+                }
+                Ok(())
+            }
+            Self::OutOfRange { name, index, value, to } => write!(
+                f,
+                "tensor \"{name}\" holds {value:e} at index {index}, beyond the range of {to}; \
+                 the network cannot hold it"
+            ),
+            Self::Collision { name, sources } => {
+                write!(f, "the key map maps both ")?;
+                for (i, source) in sources.iter().enumerate() {
+                    let sep = match i {
+                        0 => "",
+                        i if i + 1 == sources.len() => " and ",
+                        _ => ", ",
+                    };
+                    write!(f, "{sep}\"{source}\"")?;
+                }
+                write!(f, " to \"{name}\"")
+            }
+            Self::KeyMap { error, mapping } => {
+                error.display(f, false)?;
+                write!(f, "\nthe key map read the file's names as:")?;
+                for line in mapping.to_string().lines() {
+                    write!(f, "\n    {line}")?;
+                }
+                Ok(())
             }
             #[cfg(feature = "serde")]
             Self::Length { name, shape, found } => {
@@ -206,6 +307,47 @@ impl fmt::Display for WeightsError {
     }
 }
 
+/// The option that would load names of PyTorch's conventions, if the unexpected names follow
+/// one: an `nn.Sequential`'s indices, an activation module's `<line>_act.weight`, or either (or
+/// the network's own names) inside a wrapper module's attribute, `model.hidden.weight`.
+fn key_map_help(missing: &[String], unexpected: &[String]) -> Option<String> {
+    let indexed = |n: &str| {
+        n.split_once('.')
+            .is_some_and(|(i, _)| !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let pytorch = "`LoadOptions::new().keys(KeyMap::pytorch())`";
+    if unexpected.iter().any(|n| indexed(n)) {
+        return Some(format!(
+            "these look like the indices of an `nn.Sequential`: load with {pytorch}, or map them \
+             with `KeyMap::prefix`"
+        ));
+    }
+    let activation_module =
+        |n: &str| n.strip_suffix("_act.weight").is_some_and(|line| !line.contains('.'));
+    if unexpected.iter().any(|n| activation_module(n)) {
+        return Some(format!(
+            "`<line>_act.weight` looks like an activation module's parameter: load with \
+             {pytorch} to fold it into its line"
+        ));
+    }
+    // Every unexpected name under one attribute `wrapper.`.
+    let wrapper = unexpected.first()?.split_once('.')?.0;
+    let inner: Option<Vec<&str>> =
+        unexpected.iter().map(|n| n.strip_prefix(wrapper)?.strip_prefix('.')).collect();
+    let inner = inner?;
+    let keys = if inner.iter().any(|n| indexed(n) || activation_module(n)) {
+        "KeyMap::pytorch()"
+    } else if !missing.is_empty() && missing.iter().all(|m| inner.contains(&m.as_str())) {
+        "KeyMap::new()"
+    } else {
+        return None;
+    };
+    Some(format!(
+        "these look like the network's names inside a module's attribute `{wrapper}`: load \
+         with `LoadOptions::new().keys({keys}.prefix(\"{wrapper}.\", \"\"))`"
+    ))
+}
+
 /// Writes `"a", "b", "c"`.
 fn write_names(f: &mut fmt::Formatter<'_>, names: &[String]) -> fmt::Result {
     for (i, name) in names.iter().enumerate() {
@@ -219,6 +361,7 @@ impl std::error::Error for WeightsError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Read { source, .. } | Self::Write { source, .. } => Some(source),
+            Self::KeyMap { error, .. } => Some(error.as_ref()),
             #[cfg(feature = "serde")]
             Self::Json(error) => Some(error),
             _ => None,
@@ -487,6 +630,9 @@ fn oversized_number(bytes: &[u8]) -> bool {
 
 /// The crate's error, with what the file's first bytes say where that explains it better.
 fn format_error(error: SafeTensorError, bytes: &[u8]) -> WeightsError {
+    if let Some(reason) = detect::other_format(bytes) {
+        return WeightsError::Format { reason };
+    }
     let len = bytes.len();
     let header = bytes.get(..8).and_then(|b| b.try_into().ok()).map(u64::from_le_bytes);
     let reason = match (error, header) {
