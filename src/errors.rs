@@ -47,6 +47,13 @@ entry! {
 }
 
 entry! {
+    /// A network named `T`, `R` or `B`: generated code names its generic parameters so (the
+    /// scalar, a generator, a batch's size), and would take the network's name for one of them.
+    named_like_a_generic_parameter = "struct/named-like-a-generic-parameter",
+    fix: "give the network a longer name, like `Net`."
+}
+
+entry! {
     /// A line without its comma, so that it runs into the next.
     missing_comma = "syntax/missing-comma",
     fix: "end every line with `,`."

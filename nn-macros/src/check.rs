@@ -58,6 +58,7 @@ pub struct Widths {
 /// `network`'s checks, recording the widths in `widths` as soon as they are known.
 fn checked(cx: &mut Ctxt, def: &NetworkDef, widths: &mut Widths) -> Option<ir::Network> {
     check_generics(cx, def);
+    check_name(cx, def);
     check_attributes(cx, def);
 
     let mut inputs: Option<(usize, &Line)> = None;
@@ -258,6 +259,23 @@ fn check_generics(cx: &mut Ctxt, def: &NetworkDef) {
             &def.generics,
             format!(
                 "`network!` adds the scalar parameter itself; write `struct {0}` and use `{0}<f64>` for `f64`",
+                def.name
+            ),
+        );
+    }
+}
+
+/// The generic parameters of generated code: the scalar `T`, a generator `R`, a batch's `B`.
+pub const GENERIC_PARAMETERS: &[&str] = &["T", "R", "B"];
+
+/// Rejects `struct T { .. }`: generated code names its generic parameters `T`, `R` and `B`,
+/// which would hide a network of the same name (generic parameters have no hygiene).
+fn check_name(cx: &mut Ctxt, def: &NetworkDef) {
+    if GENERIC_PARAMETERS.iter().any(|p| def.name == p) {
+        cx.error_spanned_by(
+            &def.name,
+            format!(
+                "a network cannot be named `{}`: `network!` names its generic parameters `T`, `R` and `B`; give the network a longer name",
                 def.name
             ),
         );

@@ -89,6 +89,10 @@ impl Parse for Head {
 /// Expands to `struct Name<T = f32>(PhantomData<T>); impl<T> Name<T> { fn seeded(..) ..
 /// fn forward<const I: usize>(&self, _x: &SVector<T, I>) -> SVector<T, 1> { unreachable!() } .. }`.
 fn fallback(vis: &Visibility, name: &Ident, widths: Widths) -> TokenStream {
+    // A stub named like its own generic parameter would not compile; the error says to rename.
+    if crate::check::GENERIC_PARAMETERS.iter().any(|p| name == p) {
+        return TokenStream::new();
+    }
     // A known width, or the const parameter standing for it.
     let width = |known: Option<usize>, parameter: &str| match known {
         Some(n) => (Literal::usize_unsuffixed(n).into_token_stream(), None),

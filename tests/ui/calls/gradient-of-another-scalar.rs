@@ -1,4 +1,4 @@
-use nn::Network;
+// `Net::zeros` is inherent: no trait to import.
 use nn::nalgebra::{SMatrix, SVector};
 
 nn::network! {
