@@ -330,9 +330,27 @@ entry! {
 }
 
 entry! {
-    /// `dense` with other than one argument.
+    /// `dense` with a second argument that is not an option.
     dense_arguments = "layer/dense-two-arguments",
-    fix: "give the number of units alone, `dense(8)`."
+    fix: "give the number of units, `dense(8)`, and at most the option `bias = false`."
+}
+
+entry! {
+    /// `dense` with more than its width and one option.
+    dense_too_many_arguments = "layer/dense-three-arguments",
+    fix: "give the number of units and at most the option `bias = false`: `dense(8, bias = false)`."
+}
+
+entry! {
+    /// An option of `dense` other than `bias`.
+    dense_unknown_option = "layer/dense-unknown-option",
+    fix: "the one option is `bias`: `dense(8, bias = false)`."
+}
+
+entry! {
+    /// `bias =` something other than `true` or `false`.
+    dense_bias_not_a_bool = "layer/dense-bias-not-a-bool",
+    fix: "write `bias = false` for a layer without a bias (like PyTorch's `bias=False`); `true` is the default."
 }
 
 entry! {

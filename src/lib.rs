@@ -75,7 +75,9 @@
 //!
 //! After what it reads, a line has up to three stages, in this order:
 //!
-//! 1. a layer: `dense(n)`, the affine map `W x + b` to `n` units, or `maxout(n, k)`, `n` units
+//! 1. a layer: `dense(n)`, the affine map `W x + b` to `n` units (`dense(n, bias = false)`:
+//!    `W x`, like PyTorch's `Linear(bias=False)`; its `bias` field stays zero and is no
+//!    parameter: not visited, trained, saved or loaded), or `maxout(n, k)`, `n` units
 //!    each the maximum of `k >= 2` affine maps of the input (stored as one `dense(n * k)`:
 //!    row `u * k + j` is piece `j` of unit `u`, the layout of PyTorch's `Linear(in, n * k)`
 //!    followed by `view(n, k).max(-1)`), or a recurrent layer (below);
@@ -377,7 +379,7 @@
 //! | `nn.PReLU()` (one slope) | `-> prelu_shared`, or `-> prelu` with `broadcast_shared_slopes` | `[1]` -> `<line>.slope` |
 //! | `nn.Tanh`, `nn.Sigmoid`, `nn.ReLU`, `nn.LeakyReLU(g)`, `nn.ELU(a)`, `nn.Softplus()`, `nn.SiLU`, `nn.GELU()`, `nn.GELU(approximate="tanh")`, `nn.Hardtanh()`, `nn.Hardsigmoid`, `nn.Softmax(-1)` | `tanh`, `sigmoid`, `relu`, `leaky_relu(g)`, `elu(a)`, `softplus`, `swish`, `gelu`, `gelu_tanh`, `hard_tanh`, `hard_sigmoid_pytorch`, `softmax` | none: an `nn.Sequential` index without tensors, skipped |
 //! | `nn.Dropout(p)` | `-> dropout(p)` | none |
-//! | `nn.Linear(IN, N, bias=False)` | not yet: the language has no layer without a bias | |
+//! | `nn.Linear(IN, N, bias=False)` | `dense(N, bias = false)` | `<m>.weight` `[N, IN]` -> `<line>.weight`; no bias |
 //!
 //! A last `nn.Linear` trained with `nn.CrossEntropyLoss` (or `nn.BCEWithLogitsLoss`) is the
 //! line `dense(N) -> softmax` with `loss: cross_entropy` (`-> sigmoid` with

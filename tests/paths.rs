@@ -362,3 +362,56 @@ network! {
     }
 }
 differential!(boxed: Boxed, Spec::multiclass());
+
+// Layers without a bias (`dense(n, bias = false)`), narrow and wide: no bias gradient on any
+// path, and the bias fields stay zero.
+
+network! {
+    struct NoBiasNarrow {
+        input: 5,
+        hidden: dense(7, bias = false) -> tanh,
+        skip: concat(input, hidden) -> dense(4, bias = false) -> relu,
+        out: dense(2) -> sigmoid,
+        loss: binary_cross_entropy,
+    }
+}
+differential!(no_bias_narrow: NoBiasNarrow, Spec::binary());
+
+network! {
+    struct NoBiasWide {
+        input: 9,
+        hidden: dense(12, bias = false) -> tanh,
+        more: dense(10, bias = false) -> softplus -> dropout(0.2),
+        out: concat(more, hidden) -> dense(3, bias = false) -> softmax,
+        loss: cross_entropy,
+        l2: 0.01,
+    }
+}
+differential!(no_bias_wide: NoBiasWide, Spec::multiclass().dropout());
+
+/// A layer without a bias has no `bias` tensor, and its gradient's bias is zero on every path.
+#[test]
+fn a_layer_without_bias_has_no_bias_parameter() {
+    use nn::Network;
+    let mut names = Vec::new();
+    NoBiasWide::<f64>::zeros().visit(&mut |p| names.push(p.name));
+    assert_eq!(names, ["hidden.weight", "more.weight", "out.weight"]);
+    assert_eq!(<NoBiasWide<f64> as Network<f64>>::PARAMS, 12 * 9 + 10 * 12 + 3 * 22);
+    let net = NoBiasWide::<f64>::seeded(1);
+    let xs = nn::nalgebra::SMatrix::<f64, 9, 16>::from_fn(|i, j| ((i * 16 + j) as f64).sin());
+    let ys =
+        nn::nalgebra::SMatrix::<f64, 3, 16>::from_fn(|i, j| if i == j % 3 { 1.0 } else { 0.0 });
+    for grad in [
+        net.loss_and_grad_batch(&xs, &ys).1,
+        net.loss_and_grad(&xs.column(0).into(), &ys.column(0).into()).1,
+    ] {
+        assert!(grad
+            .hidden
+            .bias
+            .iter()
+            .chain(grad.more.bias.iter())
+            .chain(grad.out.bias.iter())
+            .all(|&b| b == 0.0));
+        assert!(grad.hidden.weight.norm() > 0.0);
+    }
+}

@@ -614,105 +614,16 @@ fn no_bytes_make_a_load_with_options_panic() {
     assert!(loaded > 100 && failed > 100, "{loaded} loaded, {failed} failed");
 }
 
-// Row 5, `nn.Linear(..., bias=False)`: the language cannot declare such a layer yet, but the
-// loader needs nothing more than a visitor that has no `<line>.bias`. `NoBias` is what
-// `hidden: dense(8, bias = false) -> tanh` followed by `out: dense(3)` would generate for the
-// loader, written by hand.
+// Row 5, `nn.Linear(..., bias=False)`: a line declared `dense(n, bias = false)` has no
+// `<line>.bias` tensor.
 
-use nn::nalgebra::SMatrix;
-use nn::{LayerInfo, Param, ParamKind, ParamMut, StateVisitor};
-
-#[derive(Clone, Debug, PartialEq)]
-struct NoBias<T: Float> {
-    hidden_weight: SMatrix<T, 8, 5>,
-    out_weight: SMatrix<T, 3, 8>,
-    out_bias: SVector<T, 3>,
-}
-
-impl<T: Float> NoBias<T> {
-    fn forward(&self, x: &SVector<T, 5>) -> SVector<T, 3> {
-        let h = (self.hidden_weight * x).map(|z| z.tanh());
-        self.out_weight * h + self.out_bias
-    }
-}
-
-/// The tensors of `NoBias`: name, kind, shape, and the field, as the generated visitor lists
-/// them.
-macro_rules! no_bias_tensors {
-    ($net:expr, $as_slice:ident, $f:expr) => {{
-        $f("hidden.weight", ParamKind::Weight, (8, 5), $net.hidden_weight.$as_slice());
-        $f("out.weight", ParamKind::Weight, (3, 8), $net.out_weight.$as_slice());
-        $f("out.bias", ParamKind::Bias, (3, 1), $net.out_bias.$as_slice());
-    }};
-}
-
-impl<T: Float> Network<T> for NoBias<T> {
-    const INPUTS: usize = 5;
-    const OUTPUTS: usize = 3;
-    const PARAMS: usize = 40 + 24 + 3;
-    const NAME: &'static str = "NoBias";
-    const LAYERS: &'static [LayerInfo] = &[
-        LayerInfo {
-            name: "hidden",
-            kind: "dense",
-            reads: "input",
-            inputs: 5,
-            outputs: 8,
-            params: 40,
-            activation: "tanh",
-            flops: 88,
-        },
-        LayerInfo {
-            name: "out",
-            kind: "dense",
-            reads: "hidden",
-            inputs: 8,
-            outputs: 3,
-            params: 27,
-            activation: "identity",
-            flops: 51,
-        },
-    ];
-    const FLOPS: usize = 139;
-
-    fn zeros() -> Self {
-        Self {
-            hidden_weight: SMatrix::zeros(),
-            out_weight: SMatrix::zeros(),
-            out_bias: SVector::zeros(),
-        }
-    }
-
-    fn visit(&self, f: &mut dyn FnMut(Param<'_, T>)) {
-        no_bias_tensors!(self, as_slice, |name, kind, shape, values| f(Param {
-            name,
-            kind,
-            shape,
-            values
-        }));
-    }
-
-    fn visit_mut(&mut self, f: &mut dyn FnMut(ParamMut<'_, T>)) {
-        no_bias_tensors!(self, as_mut_slice, |name, kind, shape, values| f(ParamMut {
-            name,
-            kind,
-            shape,
-            values
-        }));
-    }
-
-    fn zip_mut(&mut self, _: &Self, _: &mut dyn FnMut(ParamMut<'_, T>, &[T])) {
-        unreachable!("loading and saving do not zip")
-    }
-
-    fn zip_state_mut(
-        &mut self,
-        _: &Self,
-        _: &mut Self,
-        _: Option<&mut Self>,
-        _: &mut StateVisitor<'_, T>,
-    ) {
-        unreachable!("loading and saving do not zip")
+network! {
+    /// `nn.Sequential(nn.Linear(5, 8, bias=False), nn.Tanh(), nn.Linear(8, 3))`.
+    pub struct NoBias {
+        input: 5,
+        hidden: dense(8, bias = false) -> tanh,
+        out: dense(3),
+        loss: mse,
     }
 }
 
@@ -720,7 +631,13 @@ impl<T: Float> Network<T> for NoBias<T> {
 fn a_line_that_visits_no_bias_loads_a_bias_false_linear() {
     let options = pytorch().cast_from(FileDtype::F32);
     let mut net = NoBias::<f64>::zeros();
+    assert_eq!(<NoBias<f64> as Network<f64>>::PARAMS, 40 + 24 + 3);
     load_safetensors_with(&mut net, fixture("sequential_no_bias.safetensors"), &options).unwrap();
+    assert_eq!(
+        net.hidden.bias,
+        SVector::<f64, 8>::zeros(),
+        "a layer without bias keeps a zero bias"
+    );
     for (x, y) in recorded("sequential_no_bias") {
         let out = net.forward(&SVector::from_iterator(x.iter().copied()));
         for (k, (&got, &want)) in out.iter().zip(&y).enumerate() {

@@ -694,17 +694,22 @@ fn node(
                 recurrent: None,
                 graph: Some((count, features)),
                 boxed: false,
+                bias: true,
             };
             (Some(linear), outputs)
         }
-        Some(Kind { rows, pieces, units, recurrent: None, .. }) => {
-            (Some(ir::Linear { rows, pieces, recurrent: None, graph: None, boxed: false }), units)
+        Some(Kind { bias, rows, pieces, units, recurrent: None, .. }) => {
+            let linear =
+                ir::Linear { rows, pieces, recurrent: None, graph: None, boxed: false, bias };
+            (Some(linear), units)
         }
         Some(Kind { rows, units, recurrent: Some(every), .. }) => {
             let (width, steps) = sequence_read(cx, graph, nodes, line, &combine, layer_stage)?;
             let outputs = if every { units.saturating_mul(steps) } else { units };
             let recurrent = Some(ir::Recurrence { width, steps, every });
-            (Some(ir::Linear { rows, pieces: None, recurrent, graph: None, boxed: false }), outputs)
+            let linear =
+                ir::Linear { rows, pieces: None, recurrent, graph: None, boxed: false, bias: true };
+            (Some(linear), outputs)
         }
         None => (None, inputs),
     };
@@ -1225,14 +1230,16 @@ fn layer_kind(cx: &mut Ctxt, line: &Line, stage: &Stage) -> Option<Kind> {
     let word = name.to_string();
     let args: Vec<&Expr> = args.iter().flat_map(|(_, a)| a.iter()).collect();
     match (word.as_str(), args.as_slice()) {
-        ("dense", [width]) => {
-            let units = count(cx, line, width, ("dense", "width", "unit"), "dense(8)")?;
-            Some(Kind { rows: units, pieces: None, units, recurrent: None, graph: false })
+        ("dense", [width, options @ ..]) if options.len() <= 1 => {
+            let units = count(cx, line, width, ("dense", "width", "unit"), "dense(8)");
+            let bias = options.first().map_or(Some(true), |option| bias_option(cx, option));
+            let (units, bias) = (units?, bias?);
+            Some(Kind { bias, rows: units, pieces: None, units, recurrent: None, graph: false })
         }
         ("dense", _) => {
             cx.error_spanned_by(
                 stage,
-                "`dense` takes one argument, its number of units, like `dense(8)`",
+                "`dense` takes its number of units and, optionally, `bias = false`, like `dense(8)` or `dense(8, bias = false)`",
             );
             None
         }
@@ -1252,7 +1259,14 @@ fn layer_kind(cx: &mut Ctxt, line: &Line, stage: &Stage) -> Option<Kind> {
             }
             // `check_size` rejects the saturated product.
             let rows = u.saturating_mul(k);
-            Some(Kind { rows, pieces: Some(k), units: u, recurrent: None, graph: false })
+            Some(Kind {
+                bias: true,
+                rows,
+                pieces: Some(k),
+                units: u,
+                recurrent: None,
+                graph: false,
+            })
         }
         ("maxout", _) => {
             cx.error_spanned_by(
@@ -1265,11 +1279,25 @@ fn layer_kind(cx: &mut Ctxt, line: &Line, stage: &Stage) -> Option<Kind> {
             let example = format!("{kind}(16)");
             let units = count(cx, line, width, (kind, "width", "unit"), &example)?;
             let every = kind == "rnn_sequence";
-            Some(Kind { rows: units, pieces: None, units, recurrent: Some(every), graph: false })
+            Some(Kind {
+                bias: true,
+                rows: units,
+                pieces: None,
+                units,
+                recurrent: Some(every),
+                graph: false,
+            })
         }
         ("graph_conv", [width]) => {
             let units = count(cx, line, width, ("graph_conv", "width", "unit"), "graph_conv(8)")?;
-            Some(Kind { rows: units, pieces: None, units, recurrent: None, graph: true })
+            Some(Kind {
+                bias: true,
+                rows: units,
+                pieces: None,
+                units,
+                recurrent: None,
+                graph: true,
+            })
         }
         ("graph_conv", _) => {
             cx.error_spanned_by(
@@ -1304,9 +1332,42 @@ fn layer_kind(cx: &mut Ctxt, line: &Line, stage: &Stage) -> Option<Kind> {
     }
 }
 
+/// `bias = false` (or `true`, the default) after a `dense` layer's width; rejects any other
+/// option, `bias = 0` and `bias = maybe`.
+fn bias_option(cx: &mut Ctxt, option: &Expr) -> Option<bool> {
+    let Expr::Assign(assign) = option else {
+        cx.error_spanned_by(
+            option,
+            "`dense` takes one option after its width, `bias = false`, like `dense(8, bias = false)`",
+        );
+        return None;
+    };
+    let is_bias = matches!(&*assign.left, Expr::Path(p) if p.path.is_ident("bias"));
+    if !is_bias {
+        let word = assign.left.to_token_stream().to_string();
+        cx.error_spanned_by(
+            &assign.left,
+            format!("unknown option `{word}` of `dense`; the one option is `bias = false`"),
+        );
+        return None;
+    }
+    match &*assign.right {
+        Expr::Lit(ExprLit { lit: Lit::Bool(value), .. }) => Some(value.value),
+        other => {
+            cx.error_spanned_by(
+                other,
+                "`bias` is `true` (the default) or `false`, like `dense(8, bias = false)`",
+            );
+            None
+        }
+    }
+}
+
 /// A line's layer as written: the rows of its affine map, maxout's pieces, the units, and for
 /// a recurrent layer whether it outputs every state (`rnn_sequence`) or the last (`rnn`).
 struct Kind {
+    /// Whether the affine map has a bias: `dense(n, bias = false)` has none.
+    bias: bool,
     rows: usize,
     pieces: Option<usize>,
     units: usize,

@@ -105,7 +105,9 @@ impl Node {
         self.linear.as_ref().map_or(0, |l| match (l.recurrent, l.graph) {
             (Some(r), _) => l.rows * r.width + l.rows * l.rows + l.rows,
             (None, Some((_, features))) => l.rows * features + l.rows,
-            (None, None) => l.rows * self.inputs + l.rows + self.activation_params(),
+            (None, None) => {
+                l.rows * self.inputs + if l.bias { l.rows } else { 0 } + self.activation_params()
+            }
         })
     }
 
@@ -140,6 +142,9 @@ pub struct Linear {
     pub graph: Option<(usize, usize)>,
     /// Parameters on the heap rather than inline (see `check::place_parameters`).
     pub boxed: bool,
+    /// Whether `b` is a parameter; `dense(n, bias = false)` keeps its `bias` field at zero and
+    /// out of the visitor, the gradient and the files, like PyTorch's `Linear(bias=False)`.
+    pub bias: bool,
 }
 
 /// The sequence a recurrent layer reads: `steps` steps of `width`; `every` when the layer

@@ -83,10 +83,10 @@ pub(super) fn backward(net: &Network, start: Start) -> TokenStream {
                 });
             }
             let input = gathered_input(net, node);
-            body.extend(q! {
-                grad.#field.weight.ger(scale, &d, #input, T::one());
-                grad.#field.bias.axpy(scale, &d, T::one());
-            });
+            body.extend(q!(grad.#field.weight.ger(scale, &d, #input, T::one());));
+            if linear.bias {
+                body.extend(q!(grad.#field.bias.axpy(scale, &d, T::one());));
+            }
             let v_in = vector(node.inputs);
             let back = distribute(net, node);
             let through = q! {

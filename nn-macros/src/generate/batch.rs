@@ -379,8 +379,11 @@ fn backward(net: &Network) -> TokenStream {
                 });
             }
             let input = gathered(net, node);
+            // A layer without a bias has no bias gradient: an empty slice takes none.
+            let bias_grad =
+                if linear.bias { q!(grad.#field.bias.as_mut_slice()) } else { q!(&mut []) };
             body.extend(q! {
-                ::nn::kernels::linear_backward_params(d, #input, grad.#field.weight.as_mut_slice(), grad.#field.bias.as_mut_slice(), #rows, #inputs, n, scale);
+                ::nn::kernels::linear_backward_params(d, #input, grad.#field.weight.as_mut_slice(), #bias_grad, #rows, #inputs, n, scale);
             });
             let w = q!(self.#field.weight.as_slice());
             match &node.combine {

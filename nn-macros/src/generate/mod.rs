@@ -120,6 +120,9 @@ fn describe(net: &Network, node: &Node) -> String {
             }
             None => text += &format!("dense {} -> {}", node.inputs, node.outputs),
         }
+        if node.linear.as_ref().is_some_and(|l| !l.bias) {
+            text += " without bias";
+        }
     }
     text += &format!(", {}", activation_name(node.activation));
     if let Some(p) = node.dropout {

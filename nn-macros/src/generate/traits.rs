@@ -34,15 +34,16 @@ pub(super) fn network_impl(net: &Network) -> TokenStream {
                 (None, Some((_, features))) => n(features),
                 (None, None) => n(node.inputs),
             };
-            let mut tensors = vec![
-                (
-                    q!(#field.weight),
-                    format!("{}.weight", field.unraw()),
-                    q!(Weight),
-                    q!((#rows, #cols)),
-                ),
-                (q!(#field.bias), format!("{}.bias", field.unraw()), q!(Bias), q!((#rows, 1))),
-            ];
+            let mut tensors = vec![(
+                q!(#field.weight),
+                format!("{}.weight", field.unraw()),
+                q!(Weight),
+                q!((#rows, #cols)),
+            )];
+            if node.linear.as_ref().is_some_and(|l| l.bias) {
+                let name = format!("{}.bias", field.unraw());
+                tensors.push((q!(#field.bias), name, q!(Bias), q!((#rows, 1))));
+            }
             if node.recurrence().is_some() {
                 let name = format!("{}.recurrent", field.unraw());
                 tensors.insert(1, (q!(#field.recurrent), name, q!(Weight), q!((#rows, #rows))));

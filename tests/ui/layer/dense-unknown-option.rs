@@ -1,0 +1,10 @@
+nn::network! {
+    pub struct Xor {
+        input: 2,
+        hidden: dense(8, bais = false) -> tanh,
+        output: dense(1) -> sigmoid,
+        loss: binary_cross_entropy,
+    }
+}
+
+fn main() {}
