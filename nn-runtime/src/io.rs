@@ -52,6 +52,12 @@
 //! its slopes under its own name (`"1.weight"`); rename such keys in the dictionary before
 //! saving it (and after loading a file written here), for example to `"hidden.slope"`.
 //!
+//! # Saving never destroys the old file
+//!
+//! [`save_safetensors`] writes a temporary file beside the target, flushes it to the disk and
+//! renames it over the target ([`write_atomic`]): a save that fails (a full disk, a file-size
+//! limit) or a program killed midway leaves the old file as it was, and it still loads.
+//!
 //! # What loading checks
 //!
 //! Loading is strict, like PyTorch's `load_state_dict(strict=True)`: every tensor of the
@@ -228,13 +234,72 @@ impl std::error::Error for WeightsError {
 
 /// Writes the network's parameters to the safetensors file at `path`, replacing it if it
 /// exists. See [the module docs](self) for the layout.
+///
+/// The save is atomic (see [`write_atomic`]): a save that fails, or a program killed while
+/// saving, leaves the file that was at `path` as it was.
 pub fn save_safetensors<T: Float, N: Network<T>>(
     net: &N,
     path: impl AsRef<Path>,
 ) -> Result<(), WeightsError> {
     let path = path.as_ref();
-    std::fs::write(path, to_safetensors_bytes(net))
+    write_atomic(path, &to_safetensors_bytes(net))
         .map_err(|source| WeightsError::Write { path: path.to_path_buf(), source })
+}
+
+/// Writes `bytes` to the file at `path` so that the file is, at every moment, either the old
+/// file whole or the new one whole, even if the program is killed or the machine loses power.
+///
+/// The bytes go to a new temporary file in the same directory, named
+/// `.<file name>.<process id>.<counter>.tmp`, which is flushed to the disk (`fsync`) and then
+/// renamed over `path`; the directory is flushed too, so that the rename itself is durable.
+/// If anything fails the temporary file is removed and `path` is untouched; only a program
+/// killed between creating and renaming the temporary file leaves it behind, beside an intact
+/// `path`. The new file gets the permissions a newly created file gets, not the old file's.
+///
+/// Every save of this crate's files goes through it.
+pub fn write_atomic(path: impl AsRef<Path>, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let path = path.as_ref();
+    let Some(name) = path.file_name() else {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "the path names no file (it ends in `..` or is a root)",
+        ));
+    };
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut temp_name = std::ffi::OsString::from(".");
+    temp_name.push(name);
+    let unique = COUNTER.fetch_add(1, Ordering::Relaxed);
+    temp_name.push(format!(".{}.{unique}.tmp", std::process::id()));
+    let temp = dir.join(temp_name);
+
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&temp)?;
+    let written = file.write_all(bytes).and_then(|()| file.sync_all());
+    drop(file);
+    if let Err(error) = written.and_then(|()| std::fs::rename(&temp, path)) {
+        // The temporary file is ours and useless; failing to remove it changes nothing.
+        let _ = std::fs::remove_file(&temp);
+        return Err(error);
+    }
+    sync_dir(dir)
+}
+
+/// Flushes a directory's entries to the disk, so that a rename into it survives a crash.
+#[cfg(unix)]
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::File::open(dir)?.sync_all()
+}
+
+/// Directories cannot be opened as files here; the rename is as durable as the system makes it.
+#[cfg(not(unix))]
+fn sync_dir(_dir: &Path) -> std::io::Result<()> {
+    Ok(())
 }
 
 /// Reads the safetensors file at `path` into the network's parameters, after checking that
