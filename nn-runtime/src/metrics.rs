@@ -74,9 +74,9 @@ pub fn class_of<T: Float, const O: usize>(v: &SVector<T, O>) -> Option<usize> {
 /// for `O >= 2` the largest output against the one-hot target, for `O == 1` the output
 /// thresholded at `0.5` against the 0/1 target.
 ///
-/// Slices of unequal length are compared up to the shorter one, which is the number of
-/// samples divided by. No samples give `NaN`. A prediction or target without a class (`NaN`)
-/// counts as wrong.
+/// Slices of unequal length give `NaN`: some sample lacks its prediction or its target, so
+/// the accuracy is undefined (a mistake in the caller's data, which a number would hide).
+/// No samples give `NaN` too. A prediction or target without a class (`NaN`) counts as wrong.
 ///
 /// ```
 /// use nn_runtime::metrics::accuracy;
@@ -86,12 +86,16 @@ pub fn class_of<T: Float, const O: usize>(v: &SVector<T, O>) -> Option<usize> {
 /// let targets = [SVector::<f32, 2>::new(1.0, 0.0); 2];
 /// assert_eq!(accuracy(&predictions, &targets), 0.5);
 /// assert!(accuracy::<f32, 2>(&[], &[]).is_nan());
+/// assert!(accuracy(&predictions, &targets[..1]).is_nan()); // two predictions, one target
 /// ```
 pub fn accuracy<T: Float, const O: usize>(
     predictions: &[SVector<T, O>],
     targets: &[SVector<T, O>],
 ) -> f64 {
-    let n = predictions.len().min(targets.len());
+    if predictions.len() != targets.len() {
+        return f64::NAN;
+    }
+    let n = predictions.len();
     let correct = predictions
         .iter()
         .zip(targets)
@@ -162,12 +166,15 @@ impl<const O: usize> ConfusionMatrix<O> {
     }
 
     /// The matrix of `predictions` against `targets`, each vector's class read by
-    /// [`class_of`]. Slices of unequal length are compared up to the shorter one.
+    /// [`class_of`]. If the slices have unequal lengths, the samples of the longer one beyond
+    /// the shorter lack a prediction or a target, and are counted as
+    /// [`ConfusionMatrix::unclassified`], so that they lower the accuracy rather than vanish.
     pub fn from_predictions<T: Float>(
         predictions: &[SVector<T, O>],
         targets: &[SVector<T, O>],
     ) -> Self {
         let mut matrix = Self::new();
+        matrix.unclassified = predictions.len().abs_diff(targets.len());
         for (p, y) in predictions.iter().zip(targets) {
             match (class_of(y), class_of(p)) {
                 (Some(actual), Some(predicted)) => {
@@ -211,7 +218,7 @@ impl<const O: usize> ConfusionMatrix<O> {
 
     /// The fraction of all samples predicted correctly, the diagonal over
     /// [`ConfusionMatrix::samples`]; `NaN` for no samples. Equals [`accuracy`] of the same
-    /// predictions.
+    /// predictions when there are as many predictions as targets.
     pub fn accuracy(&self) -> f64 {
         let correct = (0..Self::CLASSES).map(|c| self.count(c, c)).sum();
         ratio(correct, self.samples())
@@ -316,10 +323,14 @@ mod tests {
         let targets = [v3([1.0, 0.0, 0.0]), v3([0.0, 0.0, 1.0]), v3([0.0, 1.0, 0.0])];
         let predictions = [v3([0.5, 0.3, 0.2]), v3([0.1, 0.1, 0.8]), v3([0.9, 0.0, 0.1])];
         assert_eq!(accuracy(&predictions, &targets), 2.0 / 3.0);
-        // Up to the shorter slice.
-        assert_eq!(accuracy(&predictions[..2], &targets), 1.0);
-        assert_eq!(accuracy(&predictions, &targets[..1]), 1.0);
-        assert!(accuracy(&predictions[..0], &targets).is_nan());
+        // Unequal lengths are undefined, not the accuracy of the shorter slice (1.0 here).
+        assert!(accuracy(&predictions[..2], &targets).is_nan());
+        assert!(accuracy(&predictions, &targets[..1]).is_nan());
+        // The matrix counts the samples without a target as unclassified.
+        let matrix = ConfusionMatrix::from_predictions(&predictions, &targets[..1]);
+        assert_eq!((matrix.samples(), matrix.unclassified()), (3, 2));
+        assert_eq!(matrix.accuracy(), 1.0 / 3.0);
+        assert!(accuracy(&predictions[..0], &targets[..0]).is_nan());
         // A NaN output is wrong, even where the target is class 0.
         let nan = [v3([f64::NAN; 3]), v3([0.1, 0.1, 0.8])];
         assert_eq!(accuracy(&nan, &targets[..2]), 0.5);
