@@ -42,6 +42,7 @@ use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::metrics::class_of;
+use crate::optim::SettingError;
 use crate::Float;
 
 /// The name errors give to CSV text that did not come from a file ([`Csv::from_text`]).
@@ -148,6 +149,20 @@ pub enum DataError {
     },
     /// [`Csv::classes`] was asked for targets of width `O = 0`, which can hold no class.
     NoClasses,
+    /// A value built into a data set by hand ([`Dataset::new`], [`Standardizer::try_fit`]) is
+    /// NaN or infinite: `field[row][column]` is `value`.
+    ///
+    /// `` `inputs[3][1]` is NaN; expected a finite number (remove or fill the sample) ``
+    NotFinite {
+        /// `"inputs"` or `"targets"`.
+        field: &'static str,
+        /// The sample, counting from 0.
+        row: usize,
+        /// The entry of its vector, counting from 0.
+        column: usize,
+        /// The value found.
+        value: f64,
+    },
 }
 
 impl fmt::Display for DataError {
@@ -173,6 +188,11 @@ impl fmt::Display for DataError {
                 "expected one target for each input, found {} and {}",
                 count(*inputs, "input"),
                 count(*targets, "target")
+            ),
+            DataError::NotFinite { field, row, column, value } => write!(
+                f,
+                "`{field}[{row}][{column}]` is {value}; expected a finite number \
+                 (remove or fill the sample)"
             ),
             DataError::NoClasses => f.write_str(
                 "cannot one-hot encode classes into targets of width 0; \
@@ -202,7 +222,9 @@ fn count(n: usize, noun: &str) -> String {
 
 impl<T: Float, const I: usize, const O: usize> Dataset<T, I, O> {
     /// A data set of the samples `(inputs[i], targets[i])`; an error unless there are as many
-    /// targets as inputs.
+    /// targets as inputs, all of them finite ([`DataError::NotFinite`] names the first value
+    /// that is not, by sample and column: one NaN would otherwise make every loss NaN, and
+    /// one infinity a whole standardised column).
     ///
     /// ```
     /// use nn_runtime::data::Dataset;
@@ -215,11 +237,19 @@ impl<T: Float, const I: usize, const O: usize> Dataset<T, I, O> {
     ///     error.to_string(),
     ///     "expected one target for each input, found 3 inputs and 2 targets"
     /// );
+    /// let xs = vec![SVector::<f64, 2>::new(0.0, 1.0), SVector::<f64, 2>::new(f64::NAN, 1.0)];
+    /// let error = Dataset::new(xs, vec![SVector::<f64, 1>::new(1.0); 2]).unwrap_err();
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     "`inputs[1][0]` is NaN; expected a finite number (remove or fill the sample)"
+    /// );
     /// ```
     pub fn new(inputs: Vec<SVector<T, I>>, targets: Vec<SVector<T, O>>) -> Result<Self, DataError> {
         if inputs.len() != targets.len() {
             return Err(DataError::Lengths { inputs: inputs.len(), targets: targets.len() });
         }
+        check_finite("inputs", &inputs)?;
+        check_finite("targets", &targets)?;
         Ok(Dataset { inputs, targets })
     }
 
@@ -341,6 +371,39 @@ impl<T: Float, const I: usize, const O: usize> Dataset<T, I, O> {
         }
     }
 
+    /// [`Dataset::split`], or an error if a fraction is not a number from 0 to 1, or the two
+    /// add up to more than 1 (which `split` would quietly clamp).
+    ///
+    /// ```
+    /// use nn_runtime::data::Csv;
+    ///
+    /// let data = Csv::from_text("0,0\n1,1\n2,0\n3,1\n").classes::<f64, 1, 2>().unwrap();
+    /// assert!(data.try_split(0.25, 0.25, 1).is_ok());
+    /// let error = data.try_split(0.6, 0.6, 1).unwrap_err();
+    /// assert_eq!(error.to_string(), "`validation + test` is 1.2, but it must be at most 1");
+    /// assert_eq!(data.try_split(f64::NAN, 0.2, 1).unwrap_err().setting, "validation");
+    /// ```
+    pub fn try_split(
+        &self,
+        validation: f64,
+        test: f64,
+        seed: u64,
+    ) -> Result<Split<T, I, O>, SettingError> {
+        check_fractions(validation, test)?;
+        Ok(self.split(validation, test, seed))
+    }
+
+    /// [`Dataset::split_stratified`], or an error for fractions as [`Dataset::try_split`] says.
+    pub fn try_split_stratified(
+        &self,
+        validation: f64,
+        test: f64,
+        seed: u64,
+    ) -> Result<Split<T, I, O>, SettingError> {
+        check_fractions(validation, test)?;
+        Ok(self.split_stratified(validation, test, seed))
+    }
+
     /// Like [`Dataset::split`], but class by class, so that every class has (up to rounding)
     /// the same share of each part as of the whole data set.
     ///
@@ -403,6 +466,19 @@ impl<T: Float, const I: usize, const O: usize> Dataset<T, I, O> {
     }
 }
 
+/// The first value of `vectors` that is NaN or infinite, as an error naming it.
+fn check_finite<T: Float, const N: usize>(
+    field: &'static str,
+    vectors: &[SVector<T, N>],
+) -> Result<(), DataError> {
+    for (row, v) in vectors.iter().enumerate() {
+        if let Some(column) = v.iter().position(|x| !x.is_finite()) {
+            return Err(DataError::NotFinite { field, row, column, value: v[column].as_f64() });
+        }
+    }
+    Ok(())
+}
+
 /// The number of classes targets of width `o` stand for: `o`, or 2 for a 0/1 target.
 fn class_slots(o: usize) -> usize {
     if o == 1 {
@@ -410,6 +486,21 @@ fn class_slots(o: usize) -> usize {
     } else {
         o
     }
+}
+
+/// Checks the fractions of [`Dataset::try_split`]: each from 0 to 1, their sum at most 1.
+fn check_fractions(validation: f64, test: f64) -> Result<(), SettingError> {
+    const FRACTION: &str = "a fraction from 0 to 1";
+    for (setting, value) in [("validation", validation), ("test", test)] {
+        if !(0.0..=1.0).contains(&value) {
+            return Err(SettingError { setting, value, expected: FRACTION });
+        }
+    }
+    if validation + test > 1.0 {
+        let value = validation + test;
+        return Err(SettingError { setting: "validation + test", value, expected: "at most 1" });
+    }
+    Ok(())
 }
 
 /// `round(fraction * n)`, with `fraction` clamped into `[0, 1]` and `NaN` read as `0`.
@@ -462,6 +553,16 @@ impl<T: Float, const I: usize, const O: usize> Split<T, I, O> {
         standardizer.apply(&mut self.test);
         standardizer
     }
+
+    /// [`Split::standardize`], or an error naming the first training input that is NaN or
+    /// infinite (see [`Standardizer::try_fit`]); on error nothing is changed.
+    pub fn try_standardize(&mut self) -> Result<Standardizer<T, I>, DataError> {
+        let standardizer = Standardizer::try_fit(&self.train)?;
+        standardizer.apply(&mut self.train);
+        standardizer.apply(&mut self.validation);
+        standardizer.apply(&mut self.test);
+        Ok(standardizer)
+    }
 }
 
 impl<T: Float, const I: usize> Standardizer<T, I> {
@@ -471,6 +572,8 @@ impl<T: Float, const I: usize> Standardizer<T, I> {
     /// Computed in `f64` in two passes (the mean, then the mean squared deviation from it).
     /// A column whose standard deviation is `0`, or rounds to `0` in `T`, gets a standard
     /// deviation of `1`. An empty data set gives the identity: mean `0`, standard deviation `1`.
+    /// A NaN or infinite input makes its column's statistics NaN; [`Standardizer::try_fit`]
+    /// rejects it instead, naming it (data sets made by [`Dataset::new`] or [`Csv`] hold none).
     ///
     /// ```
     /// use nn_runtime::data::{Dataset, Standardizer};
@@ -485,6 +588,31 @@ impl<T: Float, const I: usize> Standardizer<T, I> {
     /// ```
     pub fn fit<const O: usize>(data: &Dataset<T, I, O>) -> Self {
         Self::fit_inputs(&data.inputs[..data.len()])
+    }
+
+    /// [`Standardizer::fit`], or an error naming the first input that is NaN or infinite, by
+    /// sample and column. (`fit` gives such a column a NaN mean, which then makes the column
+    /// NaN in every sample it transforms.)
+    ///
+    /// ```
+    /// use nn_runtime::data::Standardizer;
+    /// use nn_runtime::nalgebra::SVector;
+    ///
+    /// let xs = [SVector::<f32, 2>::new(1.0, 2.0), SVector::<f32, 2>::new(3.0, f32::INFINITY)];
+    /// let error = Standardizer::try_fit_inputs(&xs).unwrap_err();
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     "`inputs[1][1]` is inf; expected a finite number (remove or fill the sample)"
+    /// );
+    /// ```
+    pub fn try_fit<const O: usize>(data: &Dataset<T, I, O>) -> Result<Self, DataError> {
+        Self::try_fit_inputs(&data.inputs[..data.len()])
+    }
+
+    /// [`Standardizer::try_fit`] on the inputs alone.
+    pub fn try_fit_inputs(inputs: &[SVector<T, I>]) -> Result<Self, DataError> {
+        check_finite("inputs", inputs)?;
+        Ok(Self::fit_inputs(inputs))
     }
 
     /// [`Standardizer::fit`] on the inputs alone.

@@ -29,7 +29,9 @@ pub use io::WeightsError;
 pub use layer::{zeroed_box, BoxedDense, Dense, Recurrent};
 pub use metrics::ConfusionMatrix;
 pub use network::{axpy, norm_squared, Model, Network, Param, ParamKind, ParamMut, StateVisitor};
-pub use optim::{clip_grad_norm, Adam, AdamW, Momentum, Optimizer, RmsProp, Schedule, Sgd};
+pub use optim::{
+    clip_grad_norm, Adam, AdamW, Momentum, Optimizer, RmsProp, Schedule, SettingError, Sgd,
+};
 pub use scalar::Float;
 pub use summary::{LayerInfo, Summary};
 pub use train::{TrainError, Trainer};

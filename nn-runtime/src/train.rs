@@ -15,7 +15,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::data::Dataset;
 use crate::metrics;
-use crate::optim::{clip_grad_norm, Optimizer, Schedule};
+use crate::optim::{self, clip_grad_norm, Optimizer, Schedule, SettingError};
 use crate::{zeroed_box, Float, Model};
 
 /// What early stopping watches, after each epoch, on the validation data.
@@ -92,7 +92,11 @@ impl<T: Float, const B: usize> Trainer<T, B> {
     }
 
     /// Stops when `monitor` has not improved by more than `min_delta` for `patience` epochs,
-    /// and restores the network of the best epoch. Needs validation data.
+    /// and restores the network of the best epoch. Needs validation data. `patience` must be
+    /// at least 1 and `min_delta` a finite number, 0 or more ([`Trainer::check`]).
+    ///
+    /// With early stopping on, the best network is never lost: if training diverges, the
+    /// network of the best epoch so far is restored too, and the error carries the history.
     pub fn early_stopping(mut self, monitor: Monitor, patience: usize, min_delta: f64) -> Self {
         self.early_stopping = Some(EarlyStopping { monitor, patience, min_delta });
         self
@@ -105,7 +109,33 @@ impl<T: Float, const B: usize> Trainer<T, B> {
         self
     }
 
+    /// The first setting that cannot work: a schedule's `gamma` or `min`, or a clipping norm,
+    /// that is NaN, infinite or negative (a clipping norm of 0 too), an early-stopping
+    /// `patience` of 0 or a `min_delta` that is NaN, infinite or negative. [`Trainer::fit`]
+    /// calls it, and the optimizer's [`Optimizer::check`], before it changes anything.
+    pub fn check(&self) -> Result<(), SettingError> {
+        self.schedule.check()?;
+        if let Some(max_norm) = self.clip {
+            optim::positive("clip_grad_norm", max_norm)?;
+        }
+        if let Some(stopping) = self.early_stopping {
+            if stopping.patience == 0 {
+                return Err(SettingError {
+                    setting: "patience",
+                    value: 0.0,
+                    expected: "at least 1 (the epochs without improvement that end training)",
+                });
+            }
+            optim::non_negative("min_delta", stopping.min_delta)?;
+        }
+        Ok(())
+    }
+
     /// Trains `net` on `train` with `optimizer`, evaluating `validation` after each epoch.
+    ///
+    /// Before anything changes, the settings ([`Trainer::check`], [`Optimizer::check`]) and
+    /// the data are checked: each data set must have one target per input
+    /// ([`TrainError::Lengths`]) and hold only finite numbers ([`TrainError::NotFinite`]).
     pub fn fit<N, Opt, const I: usize, const O: usize>(
         &self,
         net: &mut N,
@@ -133,7 +163,13 @@ impl<T: Float, const B: usize> Trainer<T, B> {
         N: Model<T, I, O>,
         Opt: Optimizer<T, N>,
     {
-        let samples = train.inputs.len().min(train.targets.len());
+        self.check().map_err(TrainError::Setting)?;
+        optimizer.check().map_err(TrainError::Setting)?;
+        check_data("training", train)?;
+        if let Some(validation) = validation {
+            check_data("validation", validation)?;
+        }
+        let samples = train.inputs.len();
         let batches = samples / B;
         if batches == 0 {
             return Err(TrainError::TooFewSamples { samples, batch: B });
@@ -168,7 +204,9 @@ impl<T: Float, const B: usize> Trainer<T, B> {
                 let loss = loss.as_f64();
                 if !loss.is_finite() {
                     bar.abandon();
-                    return Err(TrainError::Diverged { epoch, batch: batch + 1, loss });
+                    restore_best(net, best);
+                    let history = Box::new(history);
+                    return Err(TrainError::Diverged { epoch, batch: batch + 1, loss, history });
                 }
                 if let Some(max_norm) = self.clip {
                     clip_grad_norm(&mut grad, max_norm);
@@ -203,7 +241,10 @@ impl<T: Float, const B: usize> Trainer<T, B> {
             };
             if let Some(loss) = validation_loss.filter(|l| !l.is_finite()) {
                 bar.abandon();
-                return Err(TrainError::Diverged { epoch, batch: 0, loss });
+                restore_best(net, best);
+                history.epochs.push(record);
+                let history = Box::new(history);
+                return Err(TrainError::Diverged { epoch, batch: 0, loss, history });
             }
             on_epoch(&record);
             bar.println(record.to_string());
@@ -233,9 +274,7 @@ impl<T: Float, const B: usize> Trainer<T, B> {
             }
         }
         bar.finish_and_clear();
-        if let Some((_, best_net)) = best {
-            *net = best_net;
-        }
+        restore_best(net, best);
         Ok(history)
     }
 
@@ -244,15 +283,44 @@ impl<T: Float, const B: usize> Trainer<T, B> {
             return ProgressBar::hidden();
         }
         // `stderr()` draws only when standard error is a terminal: hidden in pipes and logs.
-        let bar = ProgressBar::with_draw_target(
-            Some((self.epochs * batches) as u64),
-            ProgressDrawTarget::stderr(),
-        );
+        // `Trainer::new(usize::MAX)` trains until early stopping ends it: saturate, not wrap.
+        let length = u64::try_from(self.epochs.saturating_mul(batches)).unwrap_or(u64::MAX);
+        let bar = ProgressBar::with_draw_target(Some(length), ProgressDrawTarget::stderr());
         if let Ok(style) = ProgressStyle::with_template("[{elapsed_precise}] {bar:30} {msg}") {
             bar.set_style(style);
         }
         bar
     }
+}
+
+/// Puts the best network seen back into `net`, if early stopping kept one.
+fn restore_best<N>(net: &mut N, best: Option<(f64, N)>) {
+    if let Some((_, best_net)) = best {
+        *net = best_net;
+    }
+}
+
+/// Checks that `data` has one target per input and only finite numbers.
+fn check_data<T: Float, const I: usize, const O: usize>(
+    data: &'static str,
+    set: &Dataset<T, I, O>,
+) -> Result<(), TrainError> {
+    let (inputs, targets) = (set.inputs.len(), set.targets.len());
+    if inputs != targets {
+        return Err(TrainError::Lengths { data, inputs, targets });
+    }
+    let not_finite = |field: &'static str, sample: usize, v: &[T]| {
+        let column = v.iter().position(|x| !x.is_finite())?;
+        Some(TrainError::NotFinite { data, field, sample, column, value: v[column].as_f64() })
+    };
+    for (sample, (x, y)) in set.inputs.iter().zip(&set.targets).enumerate() {
+        if let Some(error) = not_finite("inputs", sample, x.as_slice())
+            .or_else(|| not_finite("targets", sample, y.as_slice()))
+        {
+            return Err(error);
+        }
+    }
+    Ok(())
 }
 
 /// The mean loss over a data set, and its accuracy when every target is a class: a one-hot
@@ -323,9 +391,14 @@ pub struct History {
 
 /// Why training stopped without a result.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum TrainError {
     /// The loss became NaN or infinite. `batch` counts from 1; 0 means the validation loss at
     /// the end of the epoch.
+    ///
+    /// With early stopping on, `fit` has put the network of the best epoch so far
+    /// (`history.best`) back into the network, as at the end of a run; without it, or before
+    /// the first epoch ended, the network is left as the last step made it.
     Diverged {
         /// The epoch, from 1.
         epoch: usize,
@@ -333,6 +406,35 @@ pub enum TrainError {
         batch: usize,
         /// The loss seen.
         loss: f64,
+        /// The epochs completed before, and for a validation loss that diverged, the epoch
+        /// that diverged.
+        history: Box<History>,
+    },
+    /// A setting of the trainer or of the optimizer cannot work (a NaN learning rate, Adam's
+    /// `beta1 = 1`, a patience of 0, ...). Nothing was changed.
+    Setting(SettingError),
+    /// A data set has not one target per input. Nothing was changed.
+    Lengths {
+        /// `"training"` or `"validation"`.
+        data: &'static str,
+        /// How many inputs it has.
+        inputs: usize,
+        /// How many targets it has.
+        targets: usize,
+    },
+    /// A data set holds NaN or an infinity: `data.<field>[sample][column]` is `value`.
+    /// Nothing was changed.
+    NotFinite {
+        /// `"training"` or `"validation"`.
+        data: &'static str,
+        /// `"inputs"` or `"targets"`.
+        field: &'static str,
+        /// The sample, from 0.
+        sample: usize,
+        /// The entry of its vector, from 0.
+        column: usize,
+        /// The value found.
+        value: f64,
     },
     /// The training data has fewer samples than one batch.
     TooFewSamples {
@@ -350,17 +452,26 @@ pub enum TrainError {
 impl fmt::Display for TrainError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
-            TrainError::Diverged { epoch, batch: 0, loss } => write!(
+            TrainError::Diverged { epoch, batch: 0, loss, .. } => write!(
                 f,
                 "training diverged in epoch {epoch}: the validation loss is {loss}; lower the learning rate, clip gradients or standardise the inputs"
             ),
-            TrainError::Diverged { epoch, batch, loss } => write!(
+            TrainError::Diverged { epoch, batch, loss, .. } => write!(
                 f,
                 "training diverged in epoch {epoch}, batch {batch}: the loss is {loss}; lower the learning rate, clip gradients or standardise the inputs"
             ),
             TrainError::TooFewSamples { samples, batch } => write!(
                 f,
                 "the training data has {samples} samples, fewer than one batch of {batch}; use a smaller batch"
+            ),
+            TrainError::Setting(ref error) => write!(f, "cannot train: {error}"),
+            TrainError::Lengths { data, inputs, targets } => write!(
+                f,
+                "the {data} data has {inputs} inputs but {targets} targets; each input needs one target"
+            ),
+            TrainError::NotFinite { data, field, sample, column, value } => write!(
+                f,
+                "the {data} data holds {value} at `{field}[{sample}][{column}]`; remove or fill the sample"
             ),
             TrainError::NoValidationData => {
                 write!(f, "early stopping needs validation data; pass some to `fit`")
@@ -373,4 +484,11 @@ impl fmt::Display for TrainError {
     }
 }
 
-impl std::error::Error for TrainError {}
+impl std::error::Error for TrainError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            TrainError::Setting(error) => Some(error),
+            _ => None,
+        }
+    }
+}
