@@ -153,6 +153,19 @@ pub enum WeightsError {
         /// The value.
         value: f64,
     },
+    /// A finite value of a [`StateDict`] is beyond the range of the network's scalar type
+    /// (`1e39` for `f32`), where it would become an infinity.
+    #[cfg(feature = "serde")]
+    OutOfRange {
+        /// The tensor's name.
+        name: String,
+        /// The index of the first such value, in row-major order.
+        index: usize,
+        /// The value.
+        value: f64,
+        /// The network's scalar type, `"f32"` or `"f64"`.
+        expected: &'static str,
+    },
     /// The text is not the JSON of a [`StateDict`].
     #[cfg(feature = "serde")]
     Json(serde_json::Error),
@@ -205,6 +218,11 @@ impl fmt::Display for WeightsError {
             Self::NotFinite { name, index, value } => write!(
                 f,
                 "tensor \"{name}\" holds {value} at index {index}; JSON has no NaN or infinity"
+            ),
+            #[cfg(feature = "serde")]
+            Self::OutOfRange { name, index, value, expected } => write!(
+                f,
+                "tensor \"{name}\" holds {value:e} at index {index}, beyond the range of {expected}"
             ),
             #[cfg(feature = "serde")]
             Self::Json(error) => write!(f, "not the JSON of a state dict: {error}"),
@@ -609,20 +627,57 @@ mod state_dict {
     /// model.state_dict().items()}`, written with `json.dump`.
     ///
     /// Values are held as `f64`. An `f32` network's values widen exactly, and loading narrows
-    /// them back to the same `f32` (other values round to the nearest `f32`, and beyond its
-    /// range become infinite), so a network's state dict loads back bit for bit, NaN payloads
-    /// aside. JSON itself holds only finite numbers: [`StateDict::to_json`] rejects NaN and
+    /// them back to the same `f32` (other values round to the nearest `f32`; values beyond its
+    /// range are an error), so a network's state dict loads back bit for bit, NaN payloads
+    /// aside. Reading JSON rejects a tensor name that appears twice and fields of a tensor
+    /// other than `shape` and `data`. JSON itself holds only finite numbers: [`StateDict::to_json`] rejects NaN and
     /// infinities, and writes each value with the shortest decimal that reads back as the
     /// same `f64`.
-    #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+    #[derive(Clone, Debug, Default, PartialEq, Serialize)]
     #[serde(transparent)]
     pub struct StateDict {
         /// The tensors, by name.
         pub tensors: BTreeMap<String, Tensor>,
     }
 
-    /// One tensor of a [`StateDict`].
+    /// Reads the map of tensors, rejecting a name that appears twice (a map type would keep
+    /// the last one silently).
+    impl<'de> Deserialize<'de> for StateDict {
+        fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct Tensors;
+
+            impl<'de> serde::de::Visitor<'de> for Tensors {
+                type Value = StateDict;
+
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("a map from tensor names to tensors")
+                }
+
+                fn visit_map<A: serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> Result<StateDict, A::Error> {
+                    let mut tensors = BTreeMap::new();
+                    while let Some((name, tensor)) = map.next_entry::<String, Tensor>()? {
+                        if tensors.contains_key(&name) {
+                            return Err(serde::de::Error::custom(format_args!(
+                                "tensor \"{name}\" appears twice"
+                            )));
+                        }
+                        tensors.insert(name, tensor);
+                    }
+                    Ok(StateDict { tensors })
+                }
+            }
+
+            deserializer.deserialize_map(Tensors)
+        }
+    }
+
+    /// One tensor of a [`StateDict`]. Reading one rejects fields other than `shape` and
+    /// `data`, and either field twice.
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
     pub struct Tensor {
         /// PyTorch's shape: `[OUT, IN]` for a weight, `[N]` for a vector.
         pub shape: Vec<usize>,
@@ -652,8 +707,10 @@ mod state_dict {
 
         /// Writes the tensors into the network's parameters, after the checks of
         /// [`from_safetensors_bytes`](super::from_safetensors_bytes) (names and shapes; JSON
-        /// has no scalar types, so values are converted) and a check that each tensor has as
-        /// many values as its shape holds. On error the network is unchanged.
+        /// has no scalar types, so values are converted), a check that each tensor has as
+        /// many values as its shape holds, and one that every finite value stays finite in
+        /// the network's type ([`WeightsError::OutOfRange`]). On error the network is
+        /// unchanged.
         pub fn load_into<T: Float, N: Network<T>>(&self, net: &mut N) -> Result<(), WeightsError> {
             let expected = expected_tensors(net);
             check_names(&expected, self.tensors.keys().map(String::as_str))?;
@@ -672,6 +729,15 @@ mod state_dict {
                         name: name.to_string(),
                         shape: shape.clone(),
                         found: tensor.data.len(),
+                    });
+                }
+                let overflows = |&v: &f64| v.is_finite() && !T::lit(v).is_finite();
+                if let Some(index) = tensor.data.iter().position(overflows) {
+                    return Err(WeightsError::OutOfRange {
+                        name: name.to_string(),
+                        index,
+                        value: tensor.data[index],
+                        expected: T::NAME,
                     });
                 }
             }
