@@ -128,7 +128,8 @@ pub enum DataError {
         /// What it was, as printed: the field's text in quotes (`"abc"`, at most 40
         /// characters before `...`), `an empty field`, or the number of fields.
         found: String,
-        /// A hint after the message, given when the first line fails and could be a header.
+        /// A hint after the message: given when the first line fails and could be a header,
+        /// or to say that a quote is never closed.
         help: Option<String>,
     },
     /// The file holds no samples (it is empty, blank, or a header alone).
@@ -149,6 +150,29 @@ pub enum DataError {
     },
     /// [`Csv::classes`] was asked for targets of width `O = 0`, which can hold no class.
     NoClasses,
+    /// A file is larger than [`Csv::max_bytes`] allows (it may not be a CSV file at all, as
+    /// `/dev/zero` is not).
+    ///
+    /// `big.csv: the file is larger than the limit of 1073741824 bytes; raise it with
+    /// `.max_bytes(n)` if the file is right`
+    TooLarge {
+        /// The file, as given to [`Csv::new`].
+        file: String,
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// A line of a file is longer than [`Csv::max_line_bytes`] allows.
+    ///
+    /// `/dev/zero:1: the line is longer than the limit of 1048576 bytes; is this a CSV file?
+    /// (raise the limit with `.max_line_bytes(n)` if it is)`
+    LineTooLong {
+        /// The file, as given to [`Csv::new`].
+        file: String,
+        /// The line, counting from 1.
+        line: u64,
+        /// The limit, in bytes.
+        limit: u64,
+    },
     /// A value built into a data set by hand ([`Dataset::new`], [`Standardizer::try_fit`]) is
     /// NaN or infinite: `field[row][column]` is `value`.
     ///
@@ -188,6 +212,16 @@ impl fmt::Display for DataError {
                 "expected one target for each input, found {} and {}",
                 count(*inputs, "input"),
                 count(*targets, "target")
+            ),
+            DataError::TooLarge { file, limit } => write!(
+                f,
+                "{file}: the file is larger than the limit of {limit} bytes; \
+                 raise it with `.max_bytes(n)` if the file is right"
+            ),
+            DataError::LineTooLong { file, line, limit } => write!(
+                f,
+                "{file}:{line}: the line is longer than the limit of {limit} bytes; \
+                 is this a CSV file? (raise the limit with `.max_line_bytes(n)` if it is)"
             ),
             DataError::NotFinite { field, row, column, value } => write!(
                 f,
@@ -670,7 +704,10 @@ impl<T: Float, const I: usize> Standardizer<T, I> {
 /// Blank lines are skipped, fields are trimmed of surrounding spaces and tabs, line ends may
 /// be `\n` or `\r\n`, fields may be quoted, and a UTF-8 byte order mark at the start is
 /// ignored. Numbers are read as Rust reads `f32` or `f64` (`1`, `-0.5`, `1e-3`, `.5`); `NaN`
-/// and infinities, and numbers beyond the range of `T`, are errors.
+/// and infinities, and numbers beyond the range of `T`, are errors. A quote that is never
+/// closed is an error at the field it opens. A file is read up to a size limit
+/// ([`Csv::max_bytes`], 1 GiB) and a line-length limit ([`Csv::max_line_bytes`], 1 MiB), so
+/// that a file that is not CSV at all fails early rather than filling the memory.
 ///
 /// ```
 /// use nn_runtime::data::Csv;
@@ -692,7 +729,16 @@ pub struct Csv {
     source: Source,
     header: bool,
     delimiter: u8,
+    max_bytes: u64,
+    max_line_bytes: u64,
 }
+
+/// The largest file [`Csv`] reads unless told otherwise ([`Csv::max_bytes`]): 1 GiB.
+pub const DEFAULT_MAX_BYTES: u64 = 1 << 30;
+
+/// The longest line [`Csv`] reads unless told otherwise ([`Csv::max_line_bytes`]): 1 MiB, a
+/// row of some 50,000 numbers.
+pub const DEFAULT_MAX_LINE_BYTES: u64 = 1 << 20;
 
 /// Where [`Csv`] reads from.
 #[derive(Clone, Debug)]
@@ -714,13 +760,41 @@ impl Csv {
     /// Reads the file at `path` (when [`Csv::classes`] or [`Csv::values`] is called), with
     /// no header and comma delimiters.
     pub fn new(path: impl AsRef<Path>) -> Self {
-        Csv { source: Source::File(path.as_ref().to_path_buf()), header: false, delimiter: b',' }
+        Csv::with_source(Source::File(path.as_ref().to_path_buf()))
     }
 
     /// Reads `text` as the contents of a CSV file, which errors call [`TEXT_NAME`]
     /// (`<input>`).
     pub fn from_text(text: impl Into<String>) -> Self {
-        Csv { source: Source::Text(text.into()), header: false, delimiter: b',' }
+        Csv::with_source(Source::Text(text.into()))
+    }
+
+    /// A reader of `source` with the defaults.
+    fn with_source(source: Source) -> Self {
+        Csv {
+            source,
+            header: false,
+            delimiter: b',',
+            max_bytes: DEFAULT_MAX_BYTES,
+            max_line_bytes: DEFAULT_MAX_LINE_BYTES,
+        }
+    }
+
+    /// The largest file to read, in bytes (default [`DEFAULT_MAX_BYTES`], 1 GiB): a larger
+    /// one is [`DataError::TooLarge`], found after reading `limit` bytes, not after running
+    /// out of memory. (Text given to [`Csv::from_text`] is in memory already and not limited.)
+    pub fn max_bytes(mut self, limit: u64) -> Self {
+        self.max_bytes = limit;
+        self
+    }
+
+    /// The longest line of a file to read, in bytes, its line end aside (default
+    /// [`DEFAULT_MAX_LINE_BYTES`], 1 MiB): a longer one is [`DataError::LineTooLong`], found
+    /// as soon as the line passes the limit. A file that is not text, `/dev/zero` or a binary
+    /// file, fails here quickly. Lines inside a quoted field count separately.
+    pub fn max_line_bytes(mut self, limit: u64) -> Self {
+        self.max_line_bytes = limit;
+        self
     }
 
     /// Whether the first line is a header to skip (default `false`). It is skipped unread,
@@ -785,15 +859,59 @@ impl Csv {
     ) -> Result<Dataset<T, I, O>, DataError> {
         match &self.source {
             Source::File(path) => {
-                let bytes = std::fs::read(path)
-                    .map_err(|error| DataError::Io { path: path.clone(), error })?;
-                self.parse(&path.display().to_string(), &bytes, target)
+                let name = path.display().to_string();
+                let bytes = self.read_file(path, &name)?;
+                self.parse(&name, &bytes, target)
             }
             Source::Text(text) => self.parse(TEXT_NAME, text.as_bytes(), target),
         }
     }
 
-    /// Reads every row of `bytes`, called `file` in errors.
+    /// Reads the file at `path`, called `name` in errors, within the limits of size and line
+    /// length, in blocks, so that a file beyond them is never read whole.
+    fn read_file(&self, path: &Path, name: &str) -> Result<Vec<u8>, DataError> {
+        use std::io::Read;
+
+        let io_error = |error| DataError::Io { path: path.to_path_buf(), error };
+        let mut file = std::fs::File::open(path).map_err(io_error)?;
+        let mut bytes = Vec::new();
+        let mut block = vec![0_u8; 64 * 1024];
+        // The length of the line being read, its number, and the byte before (a line ends at
+        // `\n`, `\r\n` or a lone `\r`, as the reader counts them).
+        let (mut line_bytes, mut line, mut previous) = (0_u64, 1_u64, 0_u8);
+        loop {
+            let read = match file.read(&mut block) {
+                Ok(0) => break,
+                Ok(read) => read,
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+                Err(error) => return Err(io_error(error)),
+            };
+            let block = &block[..read];
+            for &b in block {
+                let ends = b == b'\r' || (b == b'\n' && previous != b'\r');
+                previous = b;
+                if b == b'\n' || b == b'\r' {
+                    line += u64::from(ends);
+                    line_bytes = 0;
+                } else {
+                    line_bytes += 1;
+                    if line_bytes > self.max_line_bytes {
+                        let limit = self.max_line_bytes;
+                        return Err(DataError::LineTooLong { file: name.to_string(), line, limit });
+                    }
+                }
+            }
+            if bytes.len() as u64 + read as u64 > self.max_bytes {
+                return Err(DataError::TooLarge { file: name.to_string(), limit: self.max_bytes });
+            }
+            bytes.extend_from_slice(block);
+        }
+        Ok(bytes)
+    }
+
+    /// Reads every row of `bytes`, called `file` in errors. A quote that is never closed
+    /// swallows the rest of the file into one field; it is reported as such, unless a row
+    /// before it has an error of its own.
     fn parse<T: Float, const I: usize, const O: usize>(
         &self,
         file: &str,
@@ -801,6 +919,30 @@ impl Csv {
         target: Target,
     ) -> Result<Dataset<T, I, O>, DataError> {
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        let Some((offset, field)) = unterminated_quote(bytes, self.delimiter) else {
+            return self.parse_rows(file, bytes, target);
+        };
+        let line = Lines { bytes, scanned: 0, line: 1 }.line_of(offset);
+        match self.parse_rows::<T, I, O>(file, bytes, target) {
+            Err(error @ DataError::Row { line: before, .. }) if before < line => Err(error),
+            _ => Err(DataError::Row {
+                file: file.to_string(),
+                line,
+                column: Some(field + 1),
+                expected: "a closing quote `\"`".to_string(),
+                found: "the end of the file".to_string(),
+                help: Some("the quote that opens this field is never closed".to_string()),
+            }),
+        }
+    }
+
+    /// Reads every row of `bytes` (without a byte order mark), called `file` in errors.
+    fn parse_rows<T: Float, const I: usize, const O: usize>(
+        &self,
+        file: &str,
+        bytes: &[u8],
+        target: Target,
+    ) -> Result<Dataset<T, I, O>, DataError> {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
@@ -873,6 +1015,45 @@ impl Csv {
         }
         Ok(data)
     }
+}
+
+/// Where a quoted field that is never closed starts: its opening quote's byte offset and the
+/// field's index in its row, or `None` if every quote is closed.
+///
+/// The states are the `csv` crate's: a quote opens a quoted field only as a field's first
+/// byte; inside, `""` is a quote and a lone `"` closes the field; anything else is literal.
+fn unterminated_quote(bytes: &[u8], delimiter: u8) -> Option<(usize, usize)> {
+    #[derive(PartialEq)]
+    enum State {
+        Start,
+        Unquoted,
+        Quoted,
+        QuoteInQuoted,
+    }
+    let (mut state, mut field, mut opened) = (State::Start, 0, 0);
+    for (i, &b) in bytes.iter().enumerate() {
+        let end_of_line = b == b'\n' || b == b'\r';
+        state = match state {
+            State::Start | State::Unquoted | State::QuoteInQuoted if end_of_line => {
+                field = 0;
+                State::Start
+            }
+            State::Start | State::Unquoted | State::QuoteInQuoted if b == delimiter => {
+                field += 1;
+                State::Start
+            }
+            State::Start if b == b'"' => {
+                opened = i;
+                State::Quoted
+            }
+            State::Start | State::Unquoted => State::Unquoted,
+            State::Quoted if b == b'"' => State::QuoteInQuoted,
+            State::Quoted => State::Quoted,
+            State::QuoteInQuoted if b == b'"' => State::Quoted,
+            State::QuoteInQuoted => State::Unquoted,
+        };
+    }
+    (state == State::Quoted).then_some((opened, field))
 }
 
 /// A reading error of the `csv` crate as a [`DataError`]. Records are read as bytes, from
@@ -1264,9 +1445,72 @@ mod tests {
     }
 
     #[test]
+    fn unterminated_quotes_are_reported_where_they_open() {
+        let cases = [
+            ("1,2,0\n3,\"4,1\n5,6,1\n", 2, 2),
+            ("\"1,2,0\n", 1, 1),
+            ("1,2,0\r\n\r\n3,4,\"1\n", 3, 3),
+            ("1,\"a\"\"b,0\n", 1, 2),
+        ];
+        for (text, line, column) in cases {
+            assert_eq!(
+                class_error::<2, 3>(text),
+                format!(
+                    "<input>:{line}:{column}: expected a closing quote `\"`, found the end of \
+                     the file; the quote that opens this field is never closed"
+                ),
+                "reading {text:?}"
+            );
+        }
+        // A row before the quote with an error of its own reports that error.
+        assert_eq!(
+            class_error::<2, 3>("1,x,0\n3,\"4,1\n"),
+            r#"<input>:1:2: expected a number, found "x"; if the first line is a header, skip it with `.header(true)`"#
+        );
+        // Closed quotes, quotes inside unquoted fields, and escaped quotes are fine.
+        assert_eq!(unterminated_quote(b"\"1\",\"\"\"\",a\"b\n\"x\ny\"", b','), None);
+        assert_eq!(unterminated_quote(b"1;\"2", b';'), Some((2, 1)));
+        // The field swallowed would have parsed: the quote is still an error.
+        let error = Csv::from_text("1,\"2\n").values::<f64, 1, 1>().unwrap_err();
+        assert!(error.to_string().starts_with("<input>:1:2: expected a closing quote"), "{error}");
+    }
+
+    #[test]
+    fn files_beyond_the_limits_are_errors_before_they_are_read_whole() {
+        let path = std::env::temp_dir().join(format!("nn-data-limits-{}.csv", std::process::id()));
+        std::fs::write(&path, "1,2\r\n3,4\r5,6666\n").unwrap();
+        let name = path.display().to_string();
+        let read = |csv: Csv| csv.values::<f64, 1, 1>().map(|d| d.len()).map_err(|e| e.to_string());
+        assert_eq!(read(Csv::new(&path)), Ok(3));
+        assert_eq!(
+            read(Csv::new(&path).max_bytes(10)),
+            Err(format!(
+                "{name}: the file is larger than the limit of 10 bytes; \
+                 raise it with `.max_bytes(n)` if the file is right"
+            ))
+        );
+        assert_eq!(
+            read(Csv::new(&path).max_line_bytes(5)),
+            Err(format!(
+                "{name}:3: the line is longer than the limit of 5 bytes; \
+                 is this a CSV file? (raise the limit with `.max_line_bytes(n)` if it is)"
+            ))
+        );
+        assert_eq!(read(Csv::new(&path).max_line_bytes(6).max_bytes(16)), Ok(3));
+        std::fs::remove_file(&path).unwrap();
+        #[cfg(unix)]
+        {
+            // An endless file without a line end stops at the line limit, at once.
+            let error = Csv::new("/dev/zero").values::<f32, 1, 1>().unwrap_err();
+            assert!(matches!(error, DataError::LineTooLong { line: 1, limit: 1_048_576, .. }));
+            assert!(error.to_string().starts_with("/dev/zero:1: the line is longer than"));
+        }
+    }
+
+    #[test]
     fn non_utf8_fields() {
         let text = b"0,0\n\xff\xfe,1\n";
-        let data = Csv { source: Source::Text(String::new()), header: false, delimiter: b',' };
+        let data = Csv::with_source(Source::Text(String::new()));
         let error = data.parse::<f64, 1, 2>(TEXT_NAME, text, Target::Class).unwrap_err();
         assert_eq!(
             error.to_string(),
