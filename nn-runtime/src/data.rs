@@ -41,6 +41,7 @@ use nalgebra::{SMatrix, SVector};
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use crate::io::{parse_file, serialize_tensors, Dtype, OwnedTensor, WeightsError};
 use crate::metrics::class_of;
 use crate::optim::SettingError;
 use crate::Float;
@@ -692,6 +693,102 @@ impl<T: Float, const I: usize> Standardizer<T, I> {
         for x in &mut data.inputs {
             *x = self.transform(x);
         }
+    }
+}
+
+/// The tag in a saved [`Standardizer`]'s metadata under `format`.
+const STANDARDIZER_FORMAT: &str = "nn standardizer 1";
+
+impl<T: Float, const I: usize> Standardizer<T, I> {
+    /// The standardizer as the bytes of a safetensors file: tensors `mean` and `std` of shape
+    /// `[I]` in the scalar type (`F32` or `F64`), and `format` = `nn standardizer 1` in the
+    /// header's metadata. What [`Standardizer::save`] writes.
+    pub fn to_safetensors_bytes(&self) -> Result<Vec<u8>, WeightsError> {
+        let dtype = if T::NAME == "f32" { Dtype::F32 } else { Dtype::F64 };
+        let tensor = |name: &str, v: &SVector<T, I>| OwnedTensor {
+            name: name.to_string(),
+            dtype,
+            shape: vec![I],
+            bytes: v.iter().flat_map(|x| le_bytes(*x)).collect(),
+        };
+        let tensors = [tensor("mean", &self.mean), tensor("std", &self.std)];
+        let meta = [("format".to_string(), STANDARDIZER_FORMAT.to_string())].into();
+        serialize_tensors(&tensors, meta)
+    }
+
+    /// Writes the standardizer to the file at `path`, atomically, so that new samples can be
+    /// standardised as the training data was after the program ends. See
+    /// [`Standardizer::to_safetensors_bytes`] for the layout.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<(), WeightsError> {
+        let path = path.as_ref();
+        crate::io::write_atomic(path, &self.to_safetensors_bytes()?)
+            .map_err(|source| WeightsError::Write { path: path.to_path_buf(), source })
+    }
+
+    /// Reads a standardizer that [`Standardizer::save`] wrote, checking its width, its scalar
+    /// type, and that every mean is finite and every standard deviation finite and above 0.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, WeightsError> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path)
+            .map_err(|source| WeightsError::Read { path: path.to_path_buf(), source })?;
+        Self::from_safetensors_bytes(&bytes)
+    }
+
+    /// [`Standardizer::load`] from the bytes of the file.
+    pub fn from_safetensors_bytes(bytes: &[u8]) -> Result<Self, WeightsError> {
+        let bad = |reason: String| WeightsError::Format { reason };
+        let (file, meta) = parse_file(bytes)?;
+        if meta.get("format").map(String::as_str) != Some(STANDARDIZER_FORMAT) {
+            return Err(bad(format!(
+                "it is not a standardizer: its metadata's `format` is not {STANDARDIZER_FORMAT:?}"
+            )));
+        }
+        let read = |name: &str| -> Result<SVector<T, I>, WeightsError> {
+            let t = file.tensor(name).map_err(|_| bad(format!("it has no tensor \"{name}\"")))?;
+            if t.shape() != [I] {
+                let shape = t.shape();
+                return Err(bad(format!(
+                    "tensor \"{name}\" has shape {shape:?}; the standardizer expects [{I}]"
+                )));
+            }
+            let size = std::mem::size_of::<T>();
+            let dtype = if size == 4 { Dtype::F32 } else { Dtype::F64 };
+            if t.dtype() != dtype {
+                let (found, expected) = (t.dtype(), T::NAME);
+                return Err(bad(format!(
+                    "tensor \"{name}\" is {found}; the standardizer is {expected}"
+                )));
+            }
+            let mut v = SVector::<T, I>::zeros();
+            for (x, b) in v.iter_mut().zip(t.data().chunks_exact(size)) {
+                *x = if size == 4 {
+                    T::lit(f64::from(f32::from_le_bytes(b.try_into().unwrap_or_default())))
+                } else {
+                    T::lit(f64::from_le_bytes(b.try_into().unwrap_or_default()))
+                };
+            }
+            Ok(v)
+        };
+        let (mean, std) = (read("mean")?, read("std")?);
+        if let Some(j) = mean.iter().position(|m| !m.is_finite()) {
+            return Err(bad(format!("its mean of column {j} is {}", mean[j])));
+        }
+        if let Some(j) = std.iter().position(|s| !(s.is_finite() && *s > T::zero())) {
+            return Err(bad(format!(
+                "its standard deviation of column {j} is {}, not above 0",
+                std[j]
+            )));
+        }
+        Ok(Standardizer { mean, std })
+    }
+}
+
+/// The little-endian bytes of a scalar.
+fn le_bytes<T: Float>(x: T) -> Vec<u8> {
+    if T::NAME == "f32" {
+        (x.as_f64() as f32).to_le_bytes().to_vec()
+    } else {
+        x.as_f64().to_le_bytes().to_vec()
     }
 }
 

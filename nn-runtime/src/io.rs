@@ -76,7 +76,8 @@ use std::fmt;
 use std::mem::size_of;
 use std::path::{Path, PathBuf};
 
-use safetensors::{Dtype, SafeTensorError, SafeTensors};
+pub(crate) use safetensors::Dtype;
+use safetensors::{SafeTensorError, SafeTensors};
 
 use crate::{Float, Network, ParamKind};
 
@@ -416,6 +417,123 @@ pub fn from_safetensors_bytes<T: Float, N: Network<T>>(
     // The crate has checked that each tensor's data is exactly as long as its shape and dtype
     // say, so every scalar below is found. The bytes are copied, not reinterpreted in place:
     // a tensor's data need not be aligned for `T`.
+    let size = size_of::<T>();
+    net.visit_mut(&mut |p| {
+        let Some(tensor) = tensors.get(p.name) else { return };
+        let (rows, cols) = p.shape;
+        if rows == 0 {
+            return;
+        }
+        for (k, value) in p.values.iter_mut().enumerate() {
+            let (r, c) = (k % rows, k / rows);
+            let at = (r * cols + c) * size;
+            if let Some(read) = tensor.data().get(at..at + size).and_then(read_le) {
+                *value = read;
+            }
+        }
+    });
+    Ok(())
+}
+
+/// A tensor to write into a safetensors file: a checkpoint's pieces.
+pub(crate) struct OwnedTensor {
+    /// Its name in the file.
+    pub name: String,
+    /// Its scalar type.
+    pub dtype: Dtype,
+    /// Its shape.
+    pub shape: Vec<usize>,
+    /// Its values, little-endian, row-major.
+    pub bytes: Vec<u8>,
+}
+
+/// Appends the tensors of `net`, named `prefix` + their own names, laid out as
+/// [`to_safetensors_bytes`] lays them out.
+pub(crate) fn push_network<T: Float, N: Network<T>>(
+    net: &N,
+    prefix: &str,
+    out: &mut Vec<OwnedTensor>,
+) {
+    net.visit(&mut |p| {
+        let (rows, cols) = p.shape;
+        let mut bytes = Vec::with_capacity(std::mem::size_of_val(p.values));
+        for r in 0..rows {
+            for c in 0..cols {
+                if let Some(value) = p.values.get(c * rows + r) {
+                    push_le(value, &mut bytes);
+                }
+            }
+        }
+        let shape = torch_shape(p.kind, p.shape);
+        out.push(OwnedTensor {
+            name: format!("{prefix}{}", p.name),
+            dtype: dtype_of::<T>(),
+            shape,
+            bytes,
+        });
+    });
+}
+
+/// The bytes of a safetensors file of `tensors` with `metadata` in its header.
+pub(crate) fn serialize_tensors(
+    tensors: &[OwnedTensor],
+    metadata: HashMap<String, String>,
+) -> Result<Vec<u8>, WeightsError> {
+    let format = |e: SafeTensorError| WeightsError::Format { reason: e.to_string() };
+    let mut views = Vec::with_capacity(tensors.len());
+    for t in tensors {
+        let view = safetensors::tensor::TensorView::new(t.dtype, t.shape.clone(), &t.bytes);
+        views.push((t.name.as_str(), view.map_err(format)?));
+    }
+    safetensors::serialize(views, Some(metadata)).map_err(format)
+}
+
+/// Parses a safetensors file and its header's metadata.
+pub(crate) fn parse_file(
+    bytes: &[u8],
+) -> Result<(SafeTensors<'_>, HashMap<String, String>), WeightsError> {
+    if oversized_number(bytes) {
+        return Err(WeightsError::Format {
+            reason: "its header holds a number larger than any shape or offset can be".to_string(),
+        });
+    }
+    let file = SafeTensors::deserialize(bytes).map_err(|e| format_error(e, bytes))?;
+    let (_, metadata) = SafeTensors::read_metadata(bytes).map_err(|e| format_error(e, bytes))?;
+    Ok((file, metadata.metadata().clone().unwrap_or_default()))
+}
+
+/// Reads the tensors named `prefix` + each tensor's name of `net` from `file` into `net`,
+/// after checking them all (presence, shape, scalar type); on error `net` is unchanged.
+/// Other tensors of the file are not looked at.
+pub(crate) fn read_network<T: Float, N: Network<T>>(
+    net: &mut N,
+    file: &SafeTensors<'_>,
+    prefix: &str,
+) -> Result<(), WeightsError> {
+    let mut tensors = HashMap::new();
+    let mut missing = Vec::new();
+    for (name, shape) in expected_tensors(net) {
+        let full = format!("{prefix}{name}");
+        let Ok(tensor) = file.tensor(&full) else {
+            missing.push(full);
+            continue;
+        };
+        if tensor.shape() != shape.as_slice() {
+            return Err(WeightsError::Shape {
+                name: full,
+                found: tensor.shape().to_vec(),
+                expected: shape,
+            });
+        }
+        if tensor.dtype() != dtype_of::<T>() {
+            let found = tensor.dtype().to_string();
+            return Err(WeightsError::Dtype { name: full, found, expected: T::NAME });
+        }
+        tensors.insert(name, tensor);
+    }
+    if !missing.is_empty() {
+        return Err(WeightsError::Names { missing, unexpected: Vec::new() });
+    }
     let size = size_of::<T>();
     net.visit_mut(&mut |p| {
         let Some(tensor) = tensors.get(p.name) else { return };

@@ -34,7 +34,7 @@ pub use optim::{
 };
 pub use scalar::Float;
 pub use summary::{LayerInfo, Summary};
-pub use train::{TrainError, Trainer};
+pub use train::{load_checkpoint, Checkpoint, TrainError, TrainState, Trainer};
 
 /// Re-exported: every network's parameters and inputs are nalgebra matrices.
 pub use nalgebra;

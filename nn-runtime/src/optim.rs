@@ -146,6 +146,25 @@ pub trait Optimizer<T: Float, N: Network<T>> {
     fn check(&self) -> Result<(), SettingError> {
         Ok(())
     }
+    /// Calls `f` on each of the optimizer's state networks (momentum buffers, moment
+    /// estimates) with its name (`"buffer"`, `"m"`, `"v"`): what a checkpoint saves. The
+    /// default has none.
+    fn visit_state(&self, f: &mut dyn FnMut(&'static str, &N)) {
+        let _ = f;
+    }
+    /// [`Optimizer::visit_state`], mutably: what loading a checkpoint fills in.
+    fn visit_state_mut(&mut self, f: &mut dyn FnMut(&'static str, &mut N)) {
+        let _ = f;
+    }
+    /// The number of steps taken, where the update depends on it (Adam's bias correction);
+    /// 0 for the others.
+    fn step_count(&self) -> u64 {
+        0
+    }
+    /// Sets the number of steps taken (loading a checkpoint). The default ignores it.
+    fn set_step_count(&mut self, steps: u64) {
+        let _ = steps;
+    }
 }
 
 /// The weight-decay coefficient for a tensor of kind `kind`: `weight_decay` for weights, zero
@@ -354,6 +373,14 @@ impl<T: Float, N: Network<T>> Optimizer<T, N> for Momentum<T, N> {
     fn check(&self) -> Result<(), SettingError> {
         Self::check(self)
     }
+
+    fn visit_state(&self, f: &mut dyn FnMut(&'static str, &N)) {
+        f("buffer", &self.buffer);
+    }
+
+    fn visit_state_mut(&mut self, f: &mut dyn FnMut(&'static str, &mut N)) {
+        f("buffer", &mut self.buffer);
+    }
 }
 
 /// One step of Adam on the moments `m`, `v` at step number `t`; with `decoupled`, weight decay
@@ -501,6 +528,24 @@ impl<T: Float, N: Network<T>> Optimizer<T, N> for Adam<T, N> {
     fn check(&self) -> Result<(), SettingError> {
         Self::check(self)
     }
+
+    fn visit_state(&self, f: &mut dyn FnMut(&'static str, &N)) {
+        f("m", &self.m);
+        f("v", &self.v);
+    }
+
+    fn visit_state_mut(&mut self, f: &mut dyn FnMut(&'static str, &mut N)) {
+        f("m", &mut self.m);
+        f("v", &mut self.v);
+    }
+
+    fn step_count(&self) -> u64 {
+        self.t
+    }
+
+    fn set_step_count(&mut self, steps: u64) {
+        self.t = steps;
+    }
 }
 
 /// Adam with decoupled weight decay (Loshchilov and Hutter, 2019), as PyTorch's `AdamW`.
@@ -607,6 +652,24 @@ impl<T: Float, N: Network<T>> Optimizer<T, N> for AdamW<T, N> {
     fn check(&self) -> Result<(), SettingError> {
         Self::check(self)
     }
+
+    fn visit_state(&self, f: &mut dyn FnMut(&'static str, &N)) {
+        f("m", &self.m);
+        f("v", &self.v);
+    }
+
+    fn visit_state_mut(&mut self, f: &mut dyn FnMut(&'static str, &mut N)) {
+        f("m", &mut self.m);
+        f("v", &mut self.v);
+    }
+
+    fn step_count(&self) -> u64 {
+        self.t
+    }
+
+    fn set_step_count(&mut self, steps: u64) {
+        self.t = steps;
+    }
 }
 
 /// RMSprop (Tieleman and Hinton, 2012), as PyTorch's `RMSprop` without momentum or centering.
@@ -705,6 +768,14 @@ impl<T: Float, N: Network<T>> Optimizer<T, N> for RmsProp<T, N> {
 
     fn check(&self) -> Result<(), SettingError> {
         Self::check(self)
+    }
+
+    fn visit_state(&self, f: &mut dyn FnMut(&'static str, &N)) {
+        f("v", &self.v);
+    }
+
+    fn visit_state_mut(&mut self, f: &mut dyn FnMut(&'static str, &mut N)) {
+        f("v", &mut self.v);
     }
 }
 

@@ -5,6 +5,7 @@
 //! The crate documentation of `nn` has a runnable example, under "Training".
 
 use std::fmt;
+use std::path::Path;
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -13,10 +14,13 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use std::collections::HashMap;
+
 use crate::data::Dataset;
+use crate::io::{self, WeightsError};
 use crate::metrics;
 use crate::optim::{self, clip_grad_norm, Optimizer, Schedule, SettingError};
-use crate::{zeroed_box, Float, Model};
+use crate::{zeroed_box, Float, Model, Network};
 
 /// What early stopping watches, after each epoch, on the validation data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -163,6 +167,51 @@ impl<T: Float, const B: usize> Trainer<T, B> {
         N: Model<T, I, O>,
         Opt: Optimizer<T, N>,
     {
+        let mut state = self.start();
+        self.fit_from(net, optimizer, train, validation, &mut state, |e, _| on_epoch(e))
+    }
+
+    /// A fresh [`TrainState`]: no epoch done, the generators seeded by [`Trainer::seed`].
+    /// [`Trainer::fit`] starts from it.
+    pub fn start<N>(&self) -> TrainState<T, N> {
+        let shuffle = ChaCha8Rng::seed_from_u64(self.seed);
+        let mut dropout = ChaCha8Rng::seed_from_u64(self.seed);
+        dropout.set_stream(1);
+        TrainState {
+            epoch: 0,
+            base_rate: None,
+            shuffle,
+            dropout,
+            order: Vec::new(),
+            history: History { epochs: Vec::new(), best: None, stopped_early: false },
+            best: None,
+        }
+    }
+
+    /// Trains from `state` (epoch `state.epoch + 1`) up to epoch `self.epochs`, as
+    /// [`Trainer::fit_with`] would have gone on: a run of 10 epochs resumed up to 20 equals a
+    /// run of 20, bit for bit, when the network, the optimizer and the state are the ones
+    /// the first run left (in memory, or saved by [`Checkpoint::save`] and read back by
+    /// [`load_checkpoint`]) and the trainer has the same settings. `on_epoch` gets each
+    /// epoch's record and a [`Checkpoint`] of the run as it stands, which it may save.
+    ///
+    /// At the end, as in `fit`, early stopping puts the best network back into `net`; to
+    /// resume a run with early stopping exactly, resume from a checkpoint saved by
+    /// `on_epoch`, which holds the last network. A state whose run stopped early trains no
+    /// more.
+    pub fn fit_from<N, Opt, const I: usize, const O: usize>(
+        &self,
+        net: &mut N,
+        optimizer: &mut Opt,
+        train: &Dataset<T, I, O>,
+        validation: Option<&Dataset<T, I, O>>,
+        state: &mut TrainState<T, N>,
+        mut on_epoch: impl FnMut(&Epoch, &Checkpoint<'_, T, N, Opt>),
+    ) -> Result<History, TrainError>
+    where
+        N: Model<T, I, O>,
+        Opt: Optimizer<T, N>,
+    {
         self.check().map_err(TrainError::Setting)?;
         optimizer.check().map_err(TrainError::Setting)?;
         check_data("training", train)?;
@@ -177,35 +226,41 @@ impl<T: Float, const B: usize> Trainer<T, B> {
         if self.early_stopping.is_some() && validation.is_none_or(|v| v.inputs.is_empty()) {
             return Err(TrainError::NoValidationData);
         }
-        let mut order: Vec<usize> = (0..samples).collect();
-        let mut shuffle = ChaCha8Rng::seed_from_u64(self.seed);
-        let mut dropout = ChaCha8Rng::seed_from_u64(self.seed);
-        dropout.set_stream(1);
+        if state.order.is_empty() {
+            state.order = (0..samples).collect();
+        } else if state.order.len() != samples {
+            let order = state.order.len();
+            return Err(TrainError::StateMismatch { samples, order });
+        }
         // Batches live on the heap: `I x B` scalars can exceed what belongs on a stack.
         let mut xs: Box<SMatrix<T, I, B>> = zeroed_box();
         let mut ys: Box<SMatrix<T, O, B>> = zeroed_box();
-        let base_rate = optimizer.learning_rate();
-        let bar = self.progress_bar(batches);
+        let base_rate = *state.base_rate.get_or_insert(optimizer.learning_rate());
+        let remaining = self.epochs.saturating_sub(state.epoch);
+        let bar = self.progress_bar(remaining, batches);
 
-        let mut history = History { epochs: Vec::new(), best: None, stopped_early: false };
-        let mut best: Option<(f64, N)> = None;
-        for epoch in 1..=self.epochs {
+        let first = state.epoch.saturating_add(1);
+        for epoch in first..=self.epochs {
+            if state.history.stopped_early {
+                break;
+            }
             let rate = self.schedule.learning_rate(base_rate, epoch - 1);
             optimizer.set_learning_rate(rate);
-            order.shuffle(&mut shuffle);
+            state.order.shuffle(&mut state.shuffle);
             let started = Instant::now();
             let mut total = 0.0;
-            for (batch, indices) in order.chunks_exact(B).enumerate() {
+            for (batch, indices) in state.order.chunks_exact(B).enumerate() {
                 for (column, &i) in indices.iter().enumerate() {
                     xs.set_column(column, &train.inputs[i]);
                     ys.set_column(column, &train.targets[i]);
                 }
-                let (loss, mut grad) = net.loss_and_grad_batch_training(&xs, &ys, &mut dropout);
+                let (loss, mut grad) =
+                    net.loss_and_grad_batch_training(&xs, &ys, &mut state.dropout);
                 let loss = loss.as_f64();
                 if !loss.is_finite() {
                     bar.abandon();
-                    restore_best(net, best);
-                    let history = Box::new(history);
+                    restore_best(net, &state.best);
+                    let history = Box::new(state.history.clone());
                     return Err(TrainError::Diverged { epoch, batch: batch + 1, loss, history });
                 }
                 if let Some(max_norm) = self.clip {
@@ -241,62 +296,69 @@ impl<T: Float, const B: usize> Trainer<T, B> {
             };
             if let Some(loss) = validation_loss.filter(|l| !l.is_finite()) {
                 bar.abandon();
-                restore_best(net, best);
+                restore_best(net, &state.best);
+                let mut history = Box::new(state.history.clone());
                 history.epochs.push(record);
-                let history = Box::new(history);
                 return Err(TrainError::Diverged { epoch, batch: 0, loss, history });
             }
-            on_epoch(&record);
-            bar.println(record.to_string());
-            history.epochs.push(record);
+            self.log(&bar, &record);
+            state.history.epochs.push(record.clone());
+            state.epoch = epoch;
 
-            let Some(stopping) = self.early_stopping else { continue };
-            let score = match stopping.monitor {
-                Monitor::ValidationLoss => validation_loss.map(|l| -l),
-                Monitor::ValidationAccuracy => validation_accuracy,
-            };
-            let Some(score) = score else {
-                bar.abandon();
-                return Err(TrainError::NoAccuracy);
-            };
-            match &best {
-                Some((best_score, _)) if score <= best_score + stopping.min_delta => {
-                    let best_epoch = history.best.unwrap_or(0) + 1;
-                    if epoch - best_epoch >= stopping.patience {
-                        history.stopped_early = true;
-                        break;
+            if let Some(stopping) = self.early_stopping {
+                let score = match stopping.monitor {
+                    Monitor::ValidationLoss => validation_loss.map(|l| -l),
+                    Monitor::ValidationAccuracy => validation_accuracy,
+                };
+                let Some(score) = score else {
+                    bar.abandon();
+                    return Err(TrainError::NoAccuracy);
+                };
+                match &state.best {
+                    Some((best_score, _)) if score <= best_score + stopping.min_delta => {
+                        let best_epoch = state.history.best.unwrap_or(0) + 1;
+                        if epoch - best_epoch >= stopping.patience {
+                            state.history.stopped_early = true;
+                        }
+                    }
+                    _ => {
+                        state.best = Some((score, net.clone()));
+                        state.history.best = Some(state.history.epochs.len() - 1);
                     }
                 }
-                _ => {
-                    best = Some((score, net.clone()));
-                    history.best = Some(epoch - 1);
-                }
             }
+            on_epoch(&record, &Checkpoint { net, optimizer, state });
         }
         bar.finish_and_clear();
-        restore_best(net, best);
-        Ok(history)
+        restore_best(net, &state.best);
+        Ok(state.history.clone())
     }
 
-    fn progress_bar(&self, batches: usize) -> ProgressBar {
+    /// The bar for `epochs` epochs of `batches` batches.
+    fn progress_bar(&self, epochs: usize, batches: usize) -> ProgressBar {
         if !self.progress {
             return ProgressBar::hidden();
         }
         // `stderr()` draws only when standard error is a terminal: hidden in pipes and logs.
         // `Trainer::new(usize::MAX)` trains until early stopping ends it: saturate, not wrap.
-        let length = u64::try_from(self.epochs.saturating_mul(batches)).unwrap_or(u64::MAX);
+        let length = u64::try_from(epochs.saturating_mul(batches)).unwrap_or(u64::MAX);
         let bar = ProgressBar::with_draw_target(Some(length), ProgressDrawTarget::stderr());
         if let Ok(style) = ProgressStyle::with_template("[{elapsed_precise}] {bar:30} {msg}") {
             bar.set_style(style);
         }
         bar
     }
+
+    /// Reports an epoch above the bar.
+    fn log(&self, bar: &ProgressBar, record: &Epoch) {
+        bar.println(record.to_string());
+    }
 }
 
 /// Puts the best network seen back into `net`, if early stopping kept one.
-fn restore_best<N>(net: &mut N, best: Option<(f64, N)>) {
+fn restore_best<N: Clone>(net: &mut N, best: &Option<(f64, N)>) {
     if let Some((_, best_net)) = best {
-        *net = best_net;
+        net.clone_from(best_net);
     }
 }
 
@@ -443,6 +505,14 @@ pub enum TrainError {
         /// The batch size `B`.
         batch: usize,
     },
+    /// The [`TrainState`] given to [`Trainer::fit_from`] is of a run on another number of
+    /// training samples.
+    StateMismatch {
+        /// The training samples given.
+        samples: usize,
+        /// The samples in the state's order.
+        order: usize,
+    },
     /// Early stopping was asked for without validation data.
     NoValidationData,
     /// Early stopping on accuracy, but the validation targets are not classes.
@@ -473,6 +543,10 @@ impl fmt::Display for TrainError {
                 f,
                 "the {data} data holds {value} at `{field}[{sample}][{column}]`; remove or fill the sample"
             ),
+            TrainError::StateMismatch { samples, order } => write!(
+                f,
+                "the training state is of a run on {order} samples, but the training data has {samples}; resume with the same data"
+            ),
             TrainError::NoValidationData => {
                 write!(f, "early stopping needs validation data; pass some to `fit`")
             }
@@ -491,4 +565,302 @@ impl std::error::Error for TrainError {
             _ => None,
         }
     }
+}
+
+/// Where a training run stands between epochs: everything besides the network and the
+/// optimizer that [`Trainer::fit_from`] needs to go on as if it had never stopped.
+///
+/// Made by [`Trainer::start`], advanced by [`Trainer::fit_from`], saved with the network and
+/// the optimizer by [`Checkpoint::save`] and read back by [`load_checkpoint`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainState<T, N> {
+    /// The number of epochs completed.
+    pub epoch: usize,
+    /// The optimizer's learning rate when the run began, which the schedule scales; `None`
+    /// before the first epoch.
+    pub base_rate: Option<T>,
+    /// The generator of the epochs' shuffles.
+    shuffle: ChaCha8Rng,
+    /// The generator of the dropout masks.
+    dropout: ChaCha8Rng,
+    /// The order of the samples after the last shuffle (each epoch shuffles it again).
+    order: Vec<usize>,
+    /// The epochs completed, and early stopping's best epoch.
+    pub history: History,
+    /// Early stopping's best score (higher is better) and the network of that epoch.
+    best: Option<(f64, N)>,
+}
+
+/// A training run as it stands after an epoch, handed to [`Trainer::fit_from`]'s callback:
+/// the network, the optimizer and the [`TrainState`], which [`Checkpoint::save`] writes
+/// together.
+#[derive(Debug)]
+pub struct Checkpoint<'a, T, N, Opt> {
+    /// The network after the epoch (not the best one: that is in the state).
+    pub net: &'a N,
+    /// The optimizer, with its state (moments, step count).
+    pub optimizer: &'a Opt,
+    /// The run's state.
+    pub state: &'a TrainState<T, N>,
+}
+
+/// The tag in a checkpoint's metadata under `format`.
+const CHECKPOINT_FORMAT: &str = "nn checkpoint 1";
+
+/// The columns of the `trainer.history` tensor, one row per epoch.
+const HISTORY_COLUMNS: usize = 7;
+
+impl<T: Float, N: Network<T>, Opt: Optimizer<T, N>> Checkpoint<'_, T, N, Opt> {
+    /// Writes the checkpoint to the safetensors file at `path`, atomically (see
+    /// [`io::write_atomic`](crate::io::write_atomic)).
+    ///
+    /// The file holds, as tensors: the network under its own names (so that
+    /// [`load_safetensors`](crate::io::load_safetensors) cannot load it by mistake, the other
+    /// tensors make it strictly a checkpoint); the optimizer's state networks under
+    /// `optimizer.<state>.<name>` (`optimizer.m.hidden.weight`); early stopping's best network
+    /// under `best.<name>`; the sample order as `trainer.order` (`U64`); the history as
+    /// `trainer.history` (`F64`, one row per epoch: epoch, training loss, validation loss,
+    /// validation accuracy, learning rate, seconds, samples per second, NaN for none). Its
+    /// header's metadata holds `format` (`nn checkpoint 1`), `epoch`, `base_rate`,
+    /// `learning_rate`, `optimizer_steps`, the generators as `shuffle` and `dropout`
+    /// (`<seed in hex>:<stream>:<word position>`), `best_epoch`, `best_score` and
+    /// `stopped_early`. The optimizer's settings (betas, ...) are not saved: resume with an
+    /// optimizer built the same way.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<(), WeightsError> {
+        let path = path.as_ref();
+        let bytes = self.to_bytes()?;
+        crate::io::write_atomic(path, &bytes)
+            .map_err(|source| WeightsError::Write { path: path.to_path_buf(), source })
+    }
+
+    /// The bytes [`Checkpoint::save`] writes.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, WeightsError> {
+        let state = self.state;
+        let mut tensors = Vec::new();
+        io::push_network(self.net, "", &mut tensors);
+        self.optimizer.visit_state(&mut |name, net| {
+            io::push_network(net, &format!("optimizer.{name}."), &mut tensors);
+        });
+        if let Some((_, best)) = &state.best {
+            io::push_network(best, "best.", &mut tensors);
+        }
+        let order: Vec<u8> = state.order.iter().flat_map(|&i| (i as u64).to_le_bytes()).collect();
+        let shape = vec![state.order.len()];
+        tensors.push(io::OwnedTensor {
+            name: "trainer.order".into(),
+            dtype: io::Dtype::U64,
+            shape,
+            bytes: order,
+        });
+        let mut history = Vec::new();
+        for e in &state.history.epochs {
+            let row = [
+                e.epoch as f64,
+                e.train_loss,
+                e.validation_loss.unwrap_or(f64::NAN),
+                e.validation_accuracy.unwrap_or(f64::NAN),
+                e.learning_rate,
+                e.seconds,
+                e.samples_per_second,
+            ];
+            history.extend(row.iter().flat_map(|v| v.to_le_bytes()));
+        }
+        let shape = vec![state.history.epochs.len(), HISTORY_COLUMNS];
+        tensors.push(io::OwnedTensor {
+            name: "trainer.history".into(),
+            dtype: io::Dtype::F64,
+            shape,
+            bytes: history,
+        });
+
+        let mut meta = HashMap::new();
+        let mut put = |key: &str, value: String| meta.insert(key.to_string(), value);
+        put("format", CHECKPOINT_FORMAT.to_string());
+        put("epoch", state.epoch.to_string());
+        if let Some(rate) = state.base_rate {
+            put("base_rate", format!("{:?}", rate.as_f64()));
+        }
+        put("learning_rate", format!("{:?}", self.optimizer.learning_rate().as_f64()));
+        put("optimizer_steps", self.optimizer.step_count().to_string());
+        put("shuffle", rng_to_string(&state.shuffle));
+        put("dropout", rng_to_string(&state.dropout));
+        if let Some(best) = state.history.best {
+            put("best_epoch", best.to_string());
+        }
+        if let Some((score, _)) = &state.best {
+            put("best_score", format!("{score:?}"));
+        }
+        put("stopped_early", state.history.stopped_early.to_string());
+        io::serialize_tensors(&tensors, meta)
+    }
+}
+
+/// Reads a checkpoint written by [`Checkpoint::save`] into the network, the optimizer's state
+/// and `state`, so that [`Trainer::fit_from`] goes on where the saved run was. Everything is
+/// checked before anything is written: on error all three are unchanged.
+pub fn load_checkpoint<T, N, Opt>(
+    path: impl AsRef<Path>,
+    net: &mut N,
+    optimizer: &mut Opt,
+    state: &mut TrainState<T, N>,
+) -> Result<(), WeightsError>
+where
+    T: Float,
+    N: Network<T>,
+    Opt: Optimizer<T, N>,
+{
+    let path = path.as_ref();
+    let bytes = std::fs::read(path)
+        .map_err(|source| WeightsError::Read { path: path.to_path_buf(), source })?;
+    load_checkpoint_bytes(&bytes, net, optimizer, state)
+}
+
+/// [`load_checkpoint`] from the bytes of the file.
+pub fn load_checkpoint_bytes<T, N, Opt>(
+    bytes: &[u8],
+    net: &mut N,
+    optimizer: &mut Opt,
+    state: &mut TrainState<T, N>,
+) -> Result<(), WeightsError>
+where
+    T: Float,
+    N: Network<T>,
+    Opt: Optimizer<T, N>,
+{
+    let bad = |reason: String| WeightsError::Format { reason };
+    let (file, meta) = io::parse_file(bytes)?;
+    let text = |key: &str| {
+        meta.get(key)
+            .ok_or_else(|| bad(format!("it is not a checkpoint: its metadata has no `{key}`")))
+    };
+    fn number<V: std::str::FromStr>(key: &str, text: &str) -> Result<V, WeightsError> {
+        text.parse().map_err(|_| WeightsError::Format {
+            reason: format!("its metadata's `{key}` is not a number: {text:?}"),
+        })
+    }
+    if text("format")? != CHECKPOINT_FORMAT {
+        return Err(bad(format!("its format is {:?}, not {CHECKPOINT_FORMAT:?}", meta["format"])));
+    }
+    let epoch: usize = number("epoch", text("epoch")?)?;
+    let base_rate = match meta.get("base_rate") {
+        Some(t) => Some(T::lit(number::<f64>("base_rate", t)?)),
+        None => None,
+    };
+    let learning_rate = T::lit(number::<f64>("learning_rate", text("learning_rate")?)?);
+    let steps: u64 = number("optimizer_steps", text("optimizer_steps")?)?;
+    let shuffle = rng_from_string("shuffle", text("shuffle")?)?;
+    let dropout = rng_from_string("dropout", text("dropout")?)?;
+    let best_epoch = match meta.get("best_epoch") {
+        Some(t) => Some(number::<usize>("best_epoch", t)?),
+        None => None,
+    };
+    let stopped_early = text("stopped_early")? == "true";
+
+    let mut new_net = net.clone();
+    io::read_network(&mut new_net, &file, "")?;
+    let mut optimizer_state = Vec::new();
+    let mut failed = None;
+    optimizer.visit_state(&mut |name, _| {
+        let mut s = N::zeros();
+        match io::read_network(&mut s, &file, &format!("optimizer.{name}.")) {
+            Ok(()) => optimizer_state.push(s),
+            Err(e) => failed = failed.take().or(Some(e)),
+        }
+    });
+    if let Some(error) = failed {
+        return Err(error);
+    }
+    let best = match meta.get("best_score") {
+        Some(t) => {
+            let mut best = N::zeros();
+            io::read_network(&mut best, &file, "best.")?;
+            Some((number::<f64>("best_score", t)?, best))
+        }
+        None => None,
+    };
+    let tensor = |name: &str, dtype: io::Dtype| {
+        let t = file.tensor(name).map_err(|_| bad(format!("it has no tensor \"{name}\"")))?;
+        if t.dtype() != dtype {
+            return Err(bad(format!("tensor \"{name}\" is {}, not {dtype}", t.dtype())));
+        }
+        Ok(t)
+    };
+    let order: Vec<usize> = tensor("trainer.order", io::Dtype::U64)?
+        .data()
+        .chunks_exact(8)
+        .map(|b| u64::from_le_bytes(b.try_into().unwrap_or_default()) as usize)
+        .collect();
+    let history = tensor("trainer.history", io::Dtype::F64)?;
+    let values: Vec<f64> = history
+        .data()
+        .chunks_exact(8)
+        .map(|b| f64::from_le_bytes(b.try_into().unwrap_or_default()))
+        .collect();
+    if history.shape().get(1) != Some(&HISTORY_COLUMNS) {
+        return Err(bad(format!("tensor \"trainer.history\" has shape {:?}", history.shape())));
+    }
+    let optional = |v: f64| (!v.is_nan()).then_some(v);
+    let epochs = values
+        .chunks_exact(HISTORY_COLUMNS)
+        .map(|r| Epoch {
+            epoch: r[0] as usize,
+            train_loss: r[1],
+            validation_loss: optional(r[2]),
+            validation_accuracy: optional(r[3]),
+            learning_rate: r[4],
+            seconds: r[5],
+            samples_per_second: r[6],
+        })
+        .collect();
+
+    // Everything read: write.
+    *net = new_net;
+    let mut loaded = optimizer_state.into_iter();
+    optimizer.visit_state_mut(&mut |_, s| {
+        if let Some(l) = loaded.next() {
+            *s = l;
+        }
+    });
+    optimizer.set_learning_rate(learning_rate);
+    optimizer.set_step_count(steps);
+    *state = TrainState {
+        epoch,
+        base_rate,
+        shuffle,
+        dropout,
+        order,
+        history: History { epochs, best: best_epoch, stopped_early },
+        best,
+    };
+    Ok(())
+}
+
+/// A generator's position as `<seed in hex>:<stream>:<word position>`.
+fn rng_to_string(rng: &ChaCha8Rng) -> String {
+    let seed: String = rng.get_seed().iter().map(|b| format!("{b:02x}")).collect();
+    format!("{seed}:{}:{}", rng.get_stream(), rng.get_word_pos())
+}
+
+/// The generator [`rng_to_string`] wrote.
+fn rng_from_string(key: &str, text: &str) -> Result<ChaCha8Rng, WeightsError> {
+    let bad = || WeightsError::Format {
+        reason: format!("its metadata's `{key}` is not a generator's position: {text:?}"),
+    };
+    let mut parts = text.split(':');
+    let (Some(seed), Some(stream), Some(word), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad());
+    };
+    if seed.len() != 64 || !seed.is_ascii() {
+        return Err(bad());
+    }
+    let mut bytes = [0_u8; 32];
+    for (i, b) in bytes.iter_mut().enumerate() {
+        *b = u8::from_str_radix(&seed[2 * i..2 * i + 2], 16).map_err(|_| bad())?;
+    }
+    let mut rng = ChaCha8Rng::from_seed(bytes);
+    rng.set_stream(stream.parse().map_err(|_| bad())?);
+    rng.set_word_pos(word.parse().map_err(|_| bad())?);
+    Ok(rng)
 }
