@@ -5,6 +5,7 @@
 //! The crate documentation of `nn` has a runnable example, under "Training".
 
 use std::fmt;
+use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Instant;
 
@@ -106,8 +107,10 @@ impl<T: Float, const B: usize> Trainer<T, B> {
         self
     }
 
-    /// Whether to show a progress bar (epoch, batch, loss, throughput). It is drawn on standard
-    /// error, and only when that is a terminal: in a pipe or a CI log it is hidden either way.
+    /// Whether to report progress on standard error (default `true`). In a terminal: a
+    /// progress bar (epoch, batch, loss, throughput), with each finished epoch's line (its
+    /// [`Epoch`] `Display`) printed above it. Elsewhere (a pipe, a file, a CI log): no bar,
+    /// no escape codes, one plain line per epoch. `false` prints nothing.
     pub fn progress(mut self, show: bool) -> Self {
         self.progress = show;
         self
@@ -349,9 +352,17 @@ impl<T: Float, const B: usize> Trainer<T, B> {
         bar
     }
 
-    /// Reports an epoch above the bar.
+    /// Reports an epoch: above the bar in a terminal, as a line of its own on standard error
+    /// otherwise (a pipe, a CI log), and not at all with `progress(false)`.
     fn log(&self, bar: &ProgressBar, record: &Epoch) {
-        bar.println(record.to_string());
+        if !self.progress {
+            return;
+        }
+        if std::io::stderr().is_terminal() {
+            bar.println(record.to_string());
+        } else {
+            eprintln!("{record}");
+        }
     }
 }
 
