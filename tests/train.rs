@@ -59,8 +59,14 @@ fn training_fits_a_line_and_records_every_epoch() {
     assert!((net.output.bias[0] + 1.0).abs() < 1e-6, "{}", net.output.bias[0]);
     let last = history.epochs.last().unwrap();
     assert!(last.validation_loss.unwrap() < 1e-12);
-    // A regression target is not a class: no accuracy.
-    assert_eq!(last.validation_accuracy, None);
+    // A regression target is not a class: no accuracy or F1, but MAE and R².
+    assert_eq!((last.validation_accuracy, last.validation_f1), (None, None));
+    assert!(last.validation_mae.unwrap() < 1e-6, "{last}");
+    assert!(last.validation_r2.unwrap() > 1.0 - 1e-12, "{last}");
+    // Early on, the line is not fitted yet: MAE and R² say so, and the line shows them.
+    let first = &history.epochs[0];
+    assert!(first.validation_mae.unwrap() > 0.01 && first.validation_r2.unwrap() < 1.0 - 1e-6);
+    assert!(first.to_string().contains("  mae ") && first.to_string().contains("  r2 "));
     assert!(last.samples_per_second > 0.0);
 }
 
@@ -184,7 +190,11 @@ fn accuracy_is_recorded_for_classes() {
         .progress(false)
         .fit(&mut net, &mut Adam::new(0.05), &xor(), Some(&xor()))
         .unwrap();
-    assert_eq!(history.epochs.last().unwrap().validation_accuracy, Some(1.0));
+    let last = history.epochs.last().unwrap();
+    assert_eq!(last.validation_accuracy, Some(1.0));
+    assert_eq!(last.validation_f1, Some(1.0));
+    assert_eq!((last.validation_mae, last.validation_r2), (None, None));
+    assert!(last.to_string().contains("  accuracy 100.00%  f1 1.0000  lr"), "{last}");
     assert_eq!(<Xor as Network<f32>>::PARAMS, 33);
 }
 

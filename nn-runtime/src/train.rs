@@ -284,15 +284,19 @@ impl<T: Float, const B: usize> Trainer<T, B> {
                 }
             }
             let seconds = started.elapsed().as_secs_f64();
-            let (validation_loss, validation_accuracy) = match validation {
+            let measures = match validation {
                 Some(data) if !data.inputs.is_empty() => evaluate(net, data),
-                _ => (None, None),
+                _ => Measures::default(),
             };
+            let (validation_loss, validation_accuracy) = (measures.loss, measures.accuracy);
             let record = Epoch {
                 epoch,
                 train_loss: total / batches as f64,
                 validation_loss,
                 validation_accuracy,
+                validation_f1: measures.f1,
+                validation_mae: measures.mae,
+                validation_r2: measures.r2,
                 learning_rate: rate.as_f64(),
                 seconds,
                 samples_per_second: (batches * B) as f64 / seconds.max(1e-9),
@@ -396,19 +400,37 @@ fn check_data<T: Float, const I: usize, const O: usize>(
     Ok(())
 }
 
-/// The mean loss over a data set, and its accuracy when every target is a class: a one-hot
-/// vector, or 0 or 1 for a single output.
+/// What [`evaluate`] measures on a data set; `None` where it does not apply.
+#[derive(Default)]
+struct Measures {
+    loss: Option<f64>,
+    accuracy: Option<f64>,
+    f1: Option<f64>,
+    mae: Option<f64>,
+    r2: Option<f64>,
+}
+
+/// The mean loss over a data set (of one target per input), and: when every target is a
+/// class (a one-hot vector, or 0 or 1 for a single output), the accuracy and the F1 score;
+/// otherwise the mean absolute error and R².
 fn evaluate<T: Float, N: Model<T, I, O>, const I: usize, const O: usize>(
     net: &N,
     data: &Dataset<T, I, O>,
-) -> (Option<f64>, Option<f64>) {
+) -> Measures {
     let predictions: Vec<SVector<T, O>> = data.inputs.iter().map(|x| net.forward(x)).collect();
     let loss =
         data.inputs.iter().zip(&data.targets).map(|(x, y)| net.loss(x, y).as_f64()).sum::<f64>()
             / data.inputs.len() as f64;
-    let classes = data.targets.iter().all(|y| is_class(y));
-    let accuracy = classes.then(|| metrics::accuracy(&predictions, &data.targets));
-    (Some(loss), accuracy)
+    let mut measures = Measures { loss: Some(loss), ..Measures::default() };
+    if data.targets.iter().all(|y| is_class(y)) {
+        let matrix = metrics::ConfusionMatrix::from_predictions(&predictions, &data.targets);
+        measures.accuracy = Some(matrix.accuracy());
+        measures.f1 = Some(if O <= 2 { matrix.f1() } else { matrix.macro_f1() });
+    } else {
+        measures.mae = Some(metrics::mean_absolute_error(&predictions, &data.targets));
+        measures.r2 = Some(metrics::r2(&predictions, &data.targets));
+    }
+    measures
 }
 
 /// Whether a target names a class: one-hot for two or more outputs, 0 or 1 for one.
@@ -429,6 +451,15 @@ pub struct Epoch {
     /// The fraction of validation samples classified right, when every validation target is
     /// a class (one-hot, or 0/1 for one output; see [`metrics::accuracy`]).
     pub validation_accuracy: Option<f64>,
+    /// With class targets, the validation F1 score: of the positive class for a binary
+    /// classifier (one output, or two), the mean over the classes for more
+    /// ([`ConfusionMatrix::macro_f1`](metrics::ConfusionMatrix::macro_f1)).
+    pub validation_f1: Option<f64>,
+    /// Without class targets (a regression), the validation mean absolute error
+    /// ([`metrics::mean_absolute_error`]).
+    pub validation_mae: Option<f64>,
+    /// Without class targets, the validation R² ([`metrics::r2`]).
+    pub validation_r2: Option<f64>,
     /// The learning rate of the epoch.
     pub learning_rate: f64,
     /// The time the epoch's training took, without validation.
@@ -445,6 +476,15 @@ impl fmt::Display for Epoch {
         }
         if let Some(accuracy) = self.validation_accuracy {
             write!(f, "  accuracy {:.2}%", 100.0 * accuracy)?;
+        }
+        if let Some(f1) = self.validation_f1 {
+            write!(f, "  f1 {f1:.4}")?;
+        }
+        if let Some(mae) = self.validation_mae {
+            write!(f, "  mae {mae:.4}")?;
+        }
+        if let Some(r2) = self.validation_r2 {
+            write!(f, "  r2 {r2:.4}")?;
         }
         write!(f, "  lr {:.3e}  {:.0} samples/s", self.learning_rate, self.samples_per_second)
     }
@@ -619,7 +659,7 @@ pub struct Checkpoint<'a, T, N, Opt> {
 const CHECKPOINT_FORMAT: &str = "nn checkpoint 1";
 
 /// The columns of the `trainer.history` tensor, one row per epoch.
-const HISTORY_COLUMNS: usize = 7;
+const HISTORY_COLUMNS: usize = 10;
 
 impl<T: Float, N: Network<T>, Opt: Optimizer<T, N>> Checkpoint<'_, T, N, Opt> {
     /// Writes the checkpoint to the safetensors file at `path`, atomically (see
@@ -631,7 +671,7 @@ impl<T: Float, N: Network<T>, Opt: Optimizer<T, N>> Checkpoint<'_, T, N, Opt> {
     /// `optimizer.<state>.<name>` (`optimizer.m.hidden.weight`); early stopping's best network
     /// under `best.<name>`; the sample order as `trainer.order` (`U64`); the history as
     /// `trainer.history` (`F64`, one row per epoch: epoch, training loss, validation loss,
-    /// validation accuracy, learning rate, seconds, samples per second, NaN for none). Its
+    /// accuracy, F1, MAE and R², learning rate, seconds, samples per second; NaN for none). Its
     /// header's metadata holds `format` (`nn checkpoint 1`), `epoch`, `base_rate`,
     /// `learning_rate`, `optimizer_steps`, the generators as `shuffle` and `dropout`
     /// (`<seed in hex>:<stream>:<word position>`), `best_epoch`, `best_score` and
@@ -670,6 +710,9 @@ impl<T: Float, N: Network<T>, Opt: Optimizer<T, N>> Checkpoint<'_, T, N, Opt> {
                 e.train_loss,
                 e.validation_loss.unwrap_or(f64::NAN),
                 e.validation_accuracy.unwrap_or(f64::NAN),
+                e.validation_f1.unwrap_or(f64::NAN),
+                e.validation_mae.unwrap_or(f64::NAN),
+                e.validation_r2.unwrap_or(f64::NAN),
                 e.learning_rate,
                 e.seconds,
                 e.samples_per_second,
@@ -818,9 +861,12 @@ where
             train_loss: r[1],
             validation_loss: optional(r[2]),
             validation_accuracy: optional(r[3]),
-            learning_rate: r[4],
-            seconds: r[5],
-            samples_per_second: r[6],
+            validation_f1: optional(r[4]),
+            validation_mae: optional(r[5]),
+            validation_r2: optional(r[6]),
+            learning_rate: r[7],
+            seconds: r[8],
+            samples_per_second: r[9],
         })
         .collect();
 
