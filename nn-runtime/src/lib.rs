@@ -18,6 +18,7 @@ pub mod loss;
 pub mod metrics;
 mod network;
 pub mod optim;
+pub mod predict;
 mod scalar;
 pub mod summary;
 pub mod train;
@@ -32,6 +33,7 @@ pub use network::{axpy, norm_squared, Model, Network, Param, ParamKind, ParamMut
 pub use optim::{
     clip_grad_norm, Adam, AdamW, Momentum, Optimizer, RmsProp, Schedule, SettingError, Sgd,
 };
+pub use predict::{predict, predict_into, Predictions};
 pub use scalar::Float;
 pub use summary::{LayerInfo, Summary};
 pub use train::{load_checkpoint, Checkpoint, TrainError, TrainState, Trainer};
