@@ -151,6 +151,24 @@ pub enum DataError {
     },
     /// [`Csv::classes`] was asked for targets of width `O = 0`, which can hold no class.
     NoClasses,
+    /// Several rows are bad: each one's error, in order, up to [`Csv::max_errors`].
+    Rows {
+        /// The errors, one per bad row.
+        errors: Vec<DataError>,
+        /// Whether reading stopped at the limit, with rows left unread.
+        stopped: bool,
+    },
+    /// A file of text labels holds more distinct labels than the targets have classes.
+    ///
+    /// `<input>: found 4 labels ("a", "b", "c", "d"), but targets of width 3 hold 3 classes`
+    Labels {
+        /// The file, as given to [`Csv::new`], or [`TEXT_NAME`] for text.
+        file: String,
+        /// The labels found, sorted.
+        found: Vec<String>,
+        /// The classes the targets hold.
+        classes: usize,
+    },
     /// A file is larger than [`Csv::max_bytes`] allows (it may not be a CSV file at all, as
     /// `/dev/zero` is not).
     ///
@@ -214,6 +232,33 @@ impl fmt::Display for DataError {
                 count(*inputs, "input"),
                 count(*targets, "target")
             ),
+            DataError::Rows { errors, stopped } => {
+                for (i, error) in errors.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("\n")?;
+                    }
+                    write!(f, "{error}")?;
+                }
+                if *stopped {
+                    write!(
+                        f,
+                        "\nstopped after {} bad rows; raise the limit with `.max_errors(n)`",
+                        errors.len()
+                    )?;
+                }
+                Ok(())
+            }
+            DataError::Labels { file, found, classes } => {
+                write!(f, "{file}: found {} (", count(found.len(), "label"))?;
+                for (i, label) in found.iter().take(5).enumerate() {
+                    write!(f, "{}{label:?}", if i == 0 { "" } else { ", " })?;
+                }
+                if found.len() > 5 {
+                    f.write_str(", ...")?;
+                }
+                let s = if *classes == 1 { "" } else { "es" };
+                write!(f, "), but the targets hold {classes} class{s}")
+            }
             DataError::TooLarge { file, limit } => write!(
                 f,
                 "{file}: the file is larger than the limit of {limit} bytes; \
@@ -233,6 +278,17 @@ impl fmt::Display for DataError {
                 "cannot one-hot encode classes into targets of width 0; \
                  use a width of 1 for a 0/1 class, or one per class",
             ),
+        }
+    }
+}
+
+impl DataError {
+    /// The line of the first bad row this error is about, if it is about rows.
+    fn first_line(&self) -> Option<u64> {
+        match self {
+            DataError::Row { line, .. } => Some(*line),
+            DataError::Rows { errors, .. } => errors.first().and_then(DataError::first_line),
+            _ => None,
         }
     }
 }
@@ -828,7 +884,13 @@ pub struct Csv {
     delimiter: u8,
     max_bytes: u64,
     max_line_bytes: u64,
+    missing: Missing,
+    max_errors: usize,
 }
+
+/// How many bad rows [`Csv`] reports before it stops reading, unless told otherwise
+/// ([`Csv::max_errors`]).
+pub const DEFAULT_MAX_ERRORS: usize = 20;
 
 /// The largest file [`Csv`] reads unless told otherwise ([`Csv::max_bytes`]): 1 GiB.
 pub const DEFAULT_MAX_BYTES: u64 = 1 << 30;
@@ -846,11 +908,109 @@ enum Source {
 
 /// What the columns after the inputs hold.
 #[derive(Clone, Copy)]
-enum Target {
+enum Target<'a> {
     /// One column, a class index to one-hot encode.
     Class,
     /// `O` columns of target values.
     Values,
+    /// One column, a class label (any text) to one-hot encode: by the given labels, or by
+    /// the sorted labels found.
+    Label(Option<&'a Labels>),
+}
+
+/// What [`Csv`] does with a missing input value: an empty field, or one of `NA`, `N/A`,
+/// `NaN`, `nan` and `?`. A missing target is an error unless the row is dropped.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum Missing {
+    /// An error naming the row and the column (the default).
+    #[default]
+    Error,
+    /// Leave the row out.
+    Drop,
+    /// The mean of the column's values in the rows read (0 if it has none).
+    Mean,
+    /// This value, which must be finite.
+    Value(f64),
+}
+
+/// Whether a field is a missing value, as [`Missing`] says.
+fn is_missing(field: &[u8]) -> bool {
+    matches!(field, b"" | b"NA" | b"N/A" | b"NaN" | b"nan" | b"?")
+}
+
+/// The names of the classes, class `i` called `names[i]`: what [`Csv::labels`] found in a
+/// file of text labels, to save beside the network ([`Labels::save`]) so that its outputs
+/// can be named, and new files read with the same classes ([`Csv::classes_with_labels`]).
+///
+/// ```
+/// use nn_runtime::data::{Csv, Labels};
+///
+/// let text = "5.1,setosa\n6.3,virginica\n5.8,versicolor\n4.9,setosa\n";
+/// let (data, labels) = Csv::from_text(text).labels::<f32, 1, 3>().unwrap();
+/// assert_eq!(labels.names, ["setosa", "versicolor", "virginica"]); // sorted
+/// assert_eq!(data.targets[1].as_slice(), &[0.0, 0.0, 1.0]);
+/// assert_eq!(labels.name(2), Some("virginica"));
+/// assert_eq!(Labels::from_text(&labels.to_text()).unwrap(), labels);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Labels {
+    /// The name of each class, by index.
+    pub names: Vec<String>,
+}
+
+/// The first line of a labels file.
+const LABELS_FORMAT: &str = "nn labels 1";
+
+impl Labels {
+    /// The class called `name`.
+    pub fn index(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|n| n == name)
+    }
+
+    /// The name of class `class`.
+    pub fn name(&self, class: usize) -> Option<&str> {
+        self.names.get(class).map(String::as_str)
+    }
+
+    /// The labels as text: the line `nn labels 1`, then one name per line, in class order.
+    /// (Names never hold a line end: [`Csv`] rejects such labels.)
+    pub fn to_text(&self) -> String {
+        let mut text = format!("{LABELS_FORMAT}\n");
+        for name in &self.names {
+            text += name;
+            text.push('\n');
+        }
+        text
+    }
+
+    /// Reads [`Labels::to_text`]; `None` unless the first line is `nn labels 1`.
+    pub fn from_text(text: &str) -> Option<Self> {
+        let mut lines = text.lines();
+        if lines.next() != Some(LABELS_FORMAT) {
+            return None;
+        }
+        Some(Labels { names: lines.map(str::to_string).collect() })
+    }
+
+    /// Writes [`Labels::to_text`] to the file at `path`, atomically.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<(), DataError> {
+        let path = path.as_ref();
+        crate::io::write_atomic(path, self.to_text().as_bytes())
+            .map_err(|error| DataError::Io { path: path.to_path_buf(), error })
+    }
+
+    /// Reads a file [`Labels::save`] wrote.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, DataError> {
+        let path = path.as_ref();
+        let io_error = |error| DataError::Io { path: path.to_path_buf(), error };
+        let text = std::fs::read_to_string(path).map_err(io_error)?;
+        Labels::from_text(&text).ok_or_else(|| {
+            io_error(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("not a labels file: its first line is not `{LABELS_FORMAT}`"),
+            ))
+        })
+    }
 }
 
 impl Csv {
@@ -874,7 +1034,51 @@ impl Csv {
             delimiter: b',',
             max_bytes: DEFAULT_MAX_BYTES,
             max_line_bytes: DEFAULT_MAX_LINE_BYTES,
+            missing: Missing::Error,
+            max_errors: DEFAULT_MAX_ERRORS,
         }
+    }
+
+    /// What to do with missing input values (default [`Missing::Error`]).
+    ///
+    /// ```
+    /// use nn_runtime::data::{Csv, Missing};
+    ///
+    /// let text = "1,,0\n3,4,1\nNA,8,1\n";
+    /// let error = Csv::from_text(text).classes::<f64, 2, 2>().unwrap_err();
+    /// assert!(error.to_string().starts_with("<input>:1:2: expected a number, found an empty field"));
+    /// let dropped = Csv::from_text(text).missing(Missing::Drop).classes::<f64, 2, 2>().unwrap();
+    /// assert_eq!(dropped.len(), 1);
+    /// let filled = Csv::from_text(text).missing(Missing::Mean).classes::<f64, 2, 2>().unwrap();
+    /// assert_eq!((filled.inputs[0][1], filled.inputs[2][0]), (6.0, 2.0));
+    /// ```
+    pub fn missing(mut self, policy: Missing) -> Self {
+        self.missing = policy;
+        self
+    }
+
+    /// How many bad rows to report before stopping (default [`DEFAULT_MAX_ERRORS`]); at least
+    /// one is. One bad row is its own error; more are [`DataError::Rows`]. A first row with
+    /// the wrong number of fields stops reading at once: the file's layout is not the one
+    /// asked for, and every row would say so.
+    ///
+    /// ```
+    /// use nn_runtime::data::Csv;
+    ///
+    /// let text = "1,2,0\n3,x,1\n5,6,7\n8,9\n";
+    /// let error = Csv::from_text(text).classes::<f64, 2, 2>().unwrap_err();
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     "<input>:2:2: expected a number, found \"x\"\n\
+    ///      <input>:3:3: expected a class index 0 or 1, found \"7\"\n\
+    ///      <input>:4: expected 3 fields (2 inputs and 1 class), found 2"
+    /// );
+    /// let error = Csv::from_text(text).max_errors(2).classes::<f64, 2, 2>().unwrap_err();
+    /// assert!(error.to_string().ends_with("stopped after 2 bad rows; raise the limit with `.max_errors(n)`"));
+    /// ```
+    pub fn max_errors(mut self, limit: usize) -> Self {
+        self.max_errors = limit.max(1);
+        self
     }
 
     /// The largest file to read, in bytes (default [`DEFAULT_MAX_BYTES`], 1 GiB): a larger
@@ -949,11 +1153,45 @@ impl Csv {
         self.read(Target::Values)
     }
 
+    /// Reads rows of `I + 1` fields: `I` inputs, then a class label, any text (`setosa`,
+    /// `spam`, `7`), one-hot encoded into a target of width `O`. The classes are the distinct
+    /// labels sorted (as scikit-learn's `LabelEncoder` numbers them), returned as [`Labels`];
+    /// more distinct labels than `O` holds (2 for `O == 1`) is [`DataError::Labels`].
+    pub fn labels<T: Float, const I: usize, const O: usize>(
+        &self,
+    ) -> Result<(Dataset<T, I, O>, Labels), DataError> {
+        if O == 0 {
+            return Err(DataError::NoClasses);
+        }
+        let (data, labels) = self.read_with(Target::Label(None))?;
+        Ok((data, labels.unwrap_or_default()))
+    }
+
+    /// [`Csv::labels`] with the classes of `labels` (those of the training file, for a test
+    /// file): a label not among them is an error naming its row.
+    pub fn classes_with_labels<T: Float, const I: usize, const O: usize>(
+        &self,
+        labels: &Labels,
+    ) -> Result<Dataset<T, I, O>, DataError> {
+        if O == 0 {
+            return Err(DataError::NoClasses);
+        }
+        self.read_with(Target::Label(Some(labels))).map(|(data, _)| data)
+    }
+
     /// Reads the whole source into memory and parses it.
     fn read<T: Float, const I: usize, const O: usize>(
         &self,
-        target: Target,
+        target: Target<'_>,
     ) -> Result<Dataset<T, I, O>, DataError> {
+        self.read_with(target).map(|(data, _)| data)
+    }
+
+    /// Reads the whole source into memory and parses it; the labels found, for text labels.
+    fn read_with<T: Float, const I: usize, const O: usize>(
+        &self,
+        target: Target<'_>,
+    ) -> Result<(Dataset<T, I, O>, Option<Labels>), DataError> {
         match &self.source {
             Source::File(path) => {
                 let name = path.display().to_string();
@@ -1013,33 +1251,43 @@ impl Csv {
         &self,
         file: &str,
         bytes: &[u8],
-        target: Target,
-    ) -> Result<Dataset<T, I, O>, DataError> {
+        target: Target<'_>,
+    ) -> Result<(Dataset<T, I, O>, Option<Labels>), DataError> {
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         let Some((offset, field)) = unterminated_quote(bytes, self.delimiter) else {
             return self.parse_rows(file, bytes, target);
         };
         let line = Lines { bytes, scanned: 0, line: 1 }.line_of(offset);
-        match self.parse_rows::<T, I, O>(file, bytes, target) {
-            Err(error @ DataError::Row { line: before, .. }) if before < line => Err(error),
-            _ => Err(DataError::Row {
-                file: file.to_string(),
-                line,
-                column: Some(field + 1),
-                expected: "a closing quote `\"`".to_string(),
-                found: "the end of the file".to_string(),
-                help: Some("the quote that opens this field is never closed".to_string()),
-            }),
+        let quote = DataError::Row {
+            file: file.to_string(),
+            line,
+            column: Some(field + 1),
+            expected: "a closing quote `\"`".to_string(),
+            found: "the end of the file".to_string(),
+            help: Some("the quote that opens this field is never closed".to_string()),
+        };
+        // The rows before the quote are read as they are; the rest is the quoted field.
+        let mut errors: Vec<DataError> = match self.parse_rows::<T, I, O>(file, bytes, target) {
+            Ok(_) => Vec::new(),
+            Err(DataError::Rows { errors, .. }) => errors,
+            Err(error) => vec![error],
+        };
+        errors.retain(|e| e.first_line().is_some_and(|before| before < line));
+        if errors.is_empty() {
+            return Err(quote);
         }
+        errors.push(quote);
+        Err(DataError::Rows { errors, stopped: false })
     }
 
-    /// Reads every row of `bytes` (without a byte order mark), called `file` in errors.
+    /// Reads every row of `bytes` (without a byte order mark), called `file` in errors,
+    /// collecting the bad rows' errors up to [`Csv::max_errors`].
     fn parse_rows<T: Float, const I: usize, const O: usize>(
         &self,
         file: &str,
         bytes: &[u8],
-        target: Target,
-    ) -> Result<Dataset<T, I, O>, DataError> {
+        target: Target<'_>,
+    ) -> Result<(Dataset<T, I, O>, Option<Labels>), DataError> {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
@@ -1047,10 +1295,17 @@ impl Csv {
             .delimiter(self.delimiter)
             .from_reader(bytes);
         let (fields, layout) = match target {
-            Target::Class => (I + 1, format!("{} and 1 class", count(I, "input"))),
+            Target::Class | Target::Label(_) => {
+                (I + 1, format!("{} and 1 class", count(I, "input")))
+            }
             Target::Values => (I + O, format!("{} and {}", count(I, "input"), count(O, "target"))),
         };
         let mut data = Dataset { inputs: Vec::new(), targets: Vec::new() };
+        // Text labels of the rows read, and the cells to fill with a column's mean.
+        let mut texts: Vec<String> = Vec::new();
+        let mut holes: Vec<(usize, usize)> = Vec::new();
+        let mut errors = Vec::new();
+        let mut stopped = false;
         let mut record = csv::ByteRecord::new();
         let mut lines = Lines { bytes, scanned: 0, line: 1 };
         let mut first = true;
@@ -1064,6 +1319,10 @@ impl Csv {
             if record.len() == 1 && record[0].is_empty() {
                 continue;
             }
+            if errors.len() >= self.max_errors {
+                stopped = true;
+                break;
+            }
             let start = record.position().map_or(0, |p| p.byte());
             let row = Row {
                 file,
@@ -1076,44 +1335,188 @@ impl Csv {
             if skip {
                 continue;
             }
-            if record.len() != fields {
-                return Err(row.error(
-                    None,
-                    format!("{} ({layout})", count(fields, "field")),
-                    record.len().to_string(),
-                    true,
-                ));
-            }
-            let mut input = SVector::<T, I>::zeros();
-            for (j, x) in input.iter_mut().enumerate() {
-                *x = row.number(j)?;
-            }
-            let mut output = SVector::<T, O>::zeros();
-            match target {
-                Target::Class => {
-                    let class = row.class(I, O)?;
-                    if O == 1 {
-                        output[0] = T::lit(class as f64);
-                    } else {
-                        output[class] = T::one();
-                    }
+            match self.sample::<T, I, O>(&row, target, fields, &layout) {
+                Ok(Some(sample)) => {
+                    let index = data.inputs.len();
+                    holes.extend(sample.holes.iter().map(|&column| (index, column)));
+                    data.inputs.push(sample.input);
+                    data.targets.push(sample.output);
+                    texts.extend(sample.label);
                 }
-                Target::Values => {
-                    for (j, y) in output.iter_mut().enumerate() {
-                        *y = row.number(I + j)?;
+                Ok(None) => {}
+                Err(error) => {
+                    // A first row of the wrong width says the file's layout is not the one
+                    // asked for; every row would repeat it.
+                    let layout = matches!(error, DataError::Row { column: None, .. });
+                    let first_row = data.inputs.is_empty() && errors.is_empty();
+                    errors.push(error);
+                    if layout && first_row {
+                        break;
                     }
                 }
             }
-            data.inputs.push(input);
-            data.targets.push(output);
         }
+        match errors.len() {
+            0 => {}
+            1 if !stopped || self.max_errors == 1 => return Err(errors.remove(0)),
+            _ => return Err(DataError::Rows { errors, stopped }),
+        }
+        self.fill(&mut data, &holes)?;
+        let labels = match target {
+            Target::Label(given) => Some(encode(file, &mut data, &texts, given)?),
+            _ => None,
+        };
         if data.is_empty() {
             return Err(DataError::Empty { file: file.to_string() });
         }
-        Ok(data)
+        Ok((data, labels))
+    }
+
+    /// One row as a sample; `None` for a row dropped by [`Missing::Drop`].
+    fn sample<T: Float, const I: usize, const O: usize>(
+        &self,
+        row: &Row<'_>,
+        target: Target<'_>,
+        fields: usize,
+        layout: &str,
+    ) -> Result<Option<Sample<T, I, O>>, DataError> {
+        if row.record.len() != fields {
+            return Err(row.error(
+                None,
+                format!("{} ({layout})", count(fields, "field")),
+                row.record.len().to_string(),
+                true,
+            ));
+        }
+        let drop = self.missing == Missing::Drop;
+        let mut sample: Sample<T, I, O> = Sample {
+            input: SVector::zeros(),
+            output: SVector::zeros(),
+            label: None,
+            holes: Vec::new(),
+        };
+        for j in 0..I {
+            if self.missing != Missing::Error && is_missing(row.field(j)) {
+                if drop {
+                    return Ok(None);
+                }
+                sample.holes.push(j);
+            } else {
+                sample.input[j] = row.number(j)?;
+            }
+        }
+        let targets = match target {
+            Target::Values => I..I + O,
+            Target::Class | Target::Label(_) => I..I + 1,
+        };
+        if drop && targets.clone().any(|j| is_missing(row.field(j))) {
+            return Ok(None);
+        }
+        match target {
+            Target::Class => {
+                let class = row.class(I, O)?;
+                if O == 1 {
+                    sample.output[0] = T::lit(class as f64);
+                } else {
+                    sample.output[class] = T::one();
+                }
+            }
+            Target::Values => {
+                for (j, y) in sample.output.iter_mut().enumerate() {
+                    *y = row.number(I + j)?;
+                }
+            }
+            Target::Label(given) => sample.label = Some(row.label(I, given)?),
+        }
+        Ok(Some(sample))
+    }
+
+    /// Fills the missing cells `(sample, column)` as [`Csv::missing`] says.
+    fn fill<T: Float, const I: usize, const O: usize>(
+        &self,
+        data: &mut Dataset<T, I, O>,
+        holes: &[(usize, usize)],
+    ) -> Result<(), DataError> {
+        let value = match self.missing {
+            Missing::Error | Missing::Drop => return Ok(()),
+            Missing::Value(v) => {
+                if let Some(&(row, column)) = holes.first().filter(|_| !v.is_finite()) {
+                    return Err(DataError::NotFinite { field: "inputs", row, column, value: v });
+                }
+                [T::lit(v); I]
+            }
+            Missing::Mean => {
+                let (mut sums, mut counts) = ([0.0_f64; I], [0_usize; I]);
+                for x in &data.inputs {
+                    for j in 0..I {
+                        sums[j] += x[j].as_f64();
+                        counts[j] += 1;
+                    }
+                }
+                // The holes hold 0 and count as values: take them out.
+                for &(_, column) in holes {
+                    counts[column] -= 1;
+                }
+                let mut means = [T::zero(); I];
+                for j in 0..I {
+                    if counts[j] > 0 {
+                        means[j] = T::lit(sums[j] / counts[j] as f64);
+                    }
+                }
+                means
+            }
+        };
+        for &(row, column) in holes {
+            data.inputs[row][column] = value[column];
+        }
+        Ok(())
     }
 }
 
+/// One row read: its input and target, its text label, and its missing input columns.
+struct Sample<T, const I: usize, const O: usize> {
+    input: SVector<T, I>,
+    output: SVector<T, O>,
+    label: Option<String>,
+    holes: Vec<usize>,
+}
+
+/// One-hot encodes the text labels `texts` (one per sample) into the targets: by `given`, or
+/// by the sorted distinct labels, which are returned.
+fn encode<T: Float, const I: usize, const O: usize>(
+    file: &str,
+    data: &mut Dataset<T, I, O>,
+    texts: &[String],
+    given: Option<&Labels>,
+) -> Result<Labels, DataError> {
+    let labels = match given {
+        Some(labels) => labels.clone(),
+        None => {
+            let mut names: Vec<String> = texts.to_vec();
+            names.sort_unstable();
+            names.dedup();
+            Labels { names }
+        }
+    };
+    if labels.names.len() > class_slots(O) {
+        return Err(DataError::Labels {
+            file: file.to_string(),
+            found: labels.names,
+            classes: class_slots(O),
+        });
+    }
+    for (y, text) in data.targets.iter_mut().zip(texts) {
+        // Every label is known: found here, or checked against `given` row by row.
+        let class = labels.index(text).unwrap_or(0);
+        *y = SVector::zeros();
+        if O == 1 {
+            y[0] = T::lit(class as f64);
+        } else {
+            y[class] = T::one();
+        }
+    }
+    Ok(labels)
+}
 /// Where a quoted field that is never closed starts: its opening quote's byte offset and the
 /// field's index in its row, or `None` if every quote is closed.
 ///
@@ -1256,6 +1659,25 @@ impl Row<'_> {
             return Err(fail(&format!("a number within the range of {}", T::NAME), false));
         }
         Ok(value)
+    }
+
+    /// Field `index` as a class label: text on one line, among `given` if there are labels.
+    fn label(&self, index: usize, given: Option<&Labels>) -> Result<String, DataError> {
+        let field = self.field(index);
+        let fail = |expected: String| self.error(Some(index), expected, describe(field), false);
+        let Ok(text) = std::str::from_utf8(field) else {
+            return Err(fail("a label in UTF-8".to_string()));
+        };
+        if text.is_empty() || text.contains(['\n', '\r']) {
+            return Err(fail("a label on one line".to_string()));
+        }
+        if let Some(labels) = given {
+            if labels.index(text).is_none() {
+                let names: Vec<String> = labels.names.iter().map(|n| format!("{n:?}")).collect();
+                return Err(fail(format!("one of the labels {}", names.join(", "))));
+            }
+        }
+        Ok(text.to_string())
     }
 
     /// Field `index` as a class index below `classes` (below 2 for `classes == 1`).
@@ -1559,10 +1981,12 @@ mod tests {
                 "reading {text:?}"
             );
         }
-        // A row before the quote with an error of its own reports that error.
+        // A row before the quote with an error of its own reports that error too.
         assert_eq!(
             class_error::<2, 3>("1,x,0\n3,\"4,1\n"),
-            r#"<input>:1:2: expected a number, found "x"; if the first line is a header, skip it with `.header(true)`"#
+            "<input>:1:2: expected a number, found \"x\"; if the first line is a header, skip \
+             it with `.header(true)`\n<input>:2:2: expected a closing quote `\"`, found the end \
+             of the file; the quote that opens this field is never closed"
         );
         // Closed quotes, quotes inside unquoted fields, and escaped quotes are fine.
         assert_eq!(unterminated_quote(b"\"1\",\"\"\"\",a\"b\n\"x\ny\"", b','), None);

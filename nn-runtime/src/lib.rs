@@ -23,7 +23,7 @@ mod scalar;
 pub mod summary;
 pub mod train;
 
-pub use data::{Csv, DataError, Dataset, Split, Standardizer};
+pub use data::{Csv, DataError, Dataset, Labels, Missing, Split, Standardizer};
 pub use gradcheck::{gradcheck, gradcheck_with, GradCheck, GradCheckConfig};
 pub use init::Init;
 pub use io::WeightsError;
