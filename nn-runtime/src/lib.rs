@@ -38,7 +38,10 @@ pub use scalar::Float;
 pub use summary::{LayerInfo, Summary};
 pub use train::{load_checkpoint, Checkpoint, TrainError, TrainState, Trainer};
 
-/// Re-exported: every network's parameters and inputs are nalgebra matrices.
+/// Re-exported: every network's parameters and inputs are nalgebra matrices. (Linked, not
+/// inlined, in these docs: nalgebra's own documentation is where its items are described.)
+#[doc(no_inline)]
 pub use nalgebra;
 /// Re-exported so that users can name the generator types `Net::new` takes.
+#[doc(no_inline)]
 pub use rand;

@@ -151,7 +151,7 @@ pub trait Model<T: Float, const I: usize, const O: usize>: Network<T> {
     fn forward(&self, x: &SVector<T, I>) -> SVector<T, O>;
 
     /// The outputs for `B` samples, one per column, in inference mode: what
-    /// [`predict`](crate::predict) runs full batches through. The provided body calls
+    /// [`predict`](crate::predict::predict) runs full batches through. The provided body calls
     /// [`Model::forward`] on each column; a network's inherent `forward_batch` (the batched
     /// kernels) is what `net.forward_batch(..)` calls.
     fn forward_batch<const B: usize>(&self, xs: &SMatrix<T, I, B>) -> SMatrix<T, O, B> {

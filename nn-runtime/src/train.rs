@@ -663,7 +663,7 @@ const HISTORY_COLUMNS: usize = 10;
 
 impl<T: Float, N: Network<T>, Opt: Optimizer<T, N>> Checkpoint<'_, T, N, Opt> {
     /// Writes the checkpoint to the safetensors file at `path`, atomically (see
-    /// [`io::write_atomic`](crate::io::write_atomic)).
+    /// [`io::write_atomic`]).
     ///
     /// The file holds, as tensors: the network under its own names (so that
     /// [`load_safetensors`](crate::io::load_safetensors) cannot load it by mistake, the other
