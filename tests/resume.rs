@@ -241,3 +241,51 @@ fn the_fitted_standardizer_saves_and_loads_bit_for_bit() {
     );
     std::fs::remove_file(&path).unwrap();
 }
+
+#[test]
+fn no_corruption_of_a_checkpoint_makes_loading_or_resuming_panic() {
+    use nn::train::load_checkpoint_bytes;
+
+    let train = circle(24, 0.0);
+    let mut net = Net::<f64>::seeded(7);
+    let mut bytes = Vec::new();
+    let mut state = trainer(2).start();
+    let stopping = |t: Trainer<f64, 8>| t.early_stopping(Monitor::ValidationLoss, 3, 0.0);
+    stopping(trainer(2))
+        .fit_from(&mut net, &mut Adam::new(0.02), &train, Some(&train), &mut state, |_, c| {
+            bytes = c.to_bytes().unwrap()
+        })
+        .unwrap();
+    // Every byte of the header (names, shapes, offsets, metadata) and some of the data, each
+    // replaced by a few values.
+    let header = 8 + u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let (mut loaded, mut resumed) = (0, 0);
+    for at in (0..header).chain((header..bytes.len()).step_by(97)) {
+        for value in [b'0', b'9', b'"', b'{', 0xff] {
+            let mut bad = bytes.clone();
+            bad[at] = value;
+            let outcome = std::panic::catch_unwind(|| {
+                let mut net = Net::<f64>::zeros();
+                let mut adam = Adam::new(0.02);
+                let mut state = trainer(3).start();
+                if load_checkpoint_bytes(&bad, &mut net, &mut adam, &mut state).is_err() {
+                    return (false, false);
+                }
+                let run = stopping(trainer(3)).fit_from(
+                    &mut net,
+                    &mut adam,
+                    &train,
+                    Some(&train),
+                    &mut state,
+                    |_, _| {},
+                );
+                (true, run.is_ok())
+            });
+            let (load, run) = outcome.unwrap_or_else(|_| panic!("byte {at} set to {value}"));
+            loaded += usize::from(load);
+            resumed += usize::from(run);
+        }
+    }
+    // Some corruptions are harmless (a changed weight, a changed digit of a loss).
+    assert!(loaded > 0 && resumed > 0, "{loaded} {resumed}");
+}

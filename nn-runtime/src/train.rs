@@ -231,7 +231,7 @@ impl<T: Float, const B: usize> Trainer<T, B> {
         }
         if state.order.is_empty() {
             state.order = (0..samples).collect();
-        } else if state.order.len() != samples {
+        } else if !is_permutation(&state.order, samples) {
             let order = state.order.len();
             return Err(TrainError::StateMismatch { samples, order });
         }
@@ -323,8 +323,8 @@ impl<T: Float, const B: usize> Trainer<T, B> {
                 };
                 match &state.best {
                     Some((best_score, _)) if score <= best_score + stopping.min_delta => {
-                        let best_epoch = state.history.best.unwrap_or(0) + 1;
-                        if epoch - best_epoch >= stopping.patience {
+                        let best_epoch = state.history.best.unwrap_or(0).saturating_add(1);
+                        if epoch.saturating_sub(best_epoch) >= stopping.patience {
                             state.history.stopped_early = true;
                         }
                     }
@@ -368,6 +368,13 @@ impl<T: Float, const B: usize> Trainer<T, B> {
             eprintln!("{record}");
         }
     }
+}
+
+/// Whether `order` holds each of `0..samples` once.
+fn is_permutation(order: &[usize], samples: usize) -> bool {
+    let mut seen = vec![false; samples];
+    order.len() == samples
+        && order.iter().all(|&i| i < samples && !std::mem::replace(&mut seen[i], true))
 }
 
 /// Puts the best network seen back into `net`, if early stopping kept one.
@@ -557,7 +564,7 @@ pub enum TrainError {
         batch: usize,
     },
     /// The [`TrainState`] given to [`Trainer::fit_from`] is of a run on another number of
-    /// training samples.
+    /// training samples (its order of the samples is not one of these).
     StateMismatch {
         /// The training samples given.
         samples: usize,
@@ -853,6 +860,10 @@ where
     if history.shape().get(1) != Some(&HISTORY_COLUMNS) {
         return Err(bad(format!("tensor \"trainer.history\" has shape {:?}", history.shape())));
     }
+    let samples = order.len();
+    if !is_permutation(&order, samples) {
+        return Err(bad("tensor \"trainer.order\" is not an order of the samples".to_string()));
+    }
     let optional = |v: f64| (!v.is_nan()).then_some(v);
     let epochs = values
         .chunks_exact(HISTORY_COLUMNS)
@@ -869,6 +880,10 @@ where
             samples_per_second: r[9],
         })
         .collect();
+
+    if best_epoch.is_some_and(|b| b >= values.len() / HISTORY_COLUMNS) {
+        return Err(bad("its `best_epoch` is not an epoch of its history".to_string()));
+    }
 
     // Everything read: write.
     *net = new_net;
