@@ -2,6 +2,18 @@
 //! after each epoch, early stopping, a learning-rate schedule, gradient clipping, a progress
 //! bar, and a history of what happened.
 //!
+//! Nothing is lost and nothing fails silently:
+//!
+//! - settings and data are checked before the first step ([`Trainer::check`],
+//!   [`Optimizer::check`], [`TrainError::Lengths`], [`TrainError::NotFinite`]), so an error
+//!   leaves the network as it was;
+//! - with early stopping, a run that diverges gives back the best network seen, and the
+//!   error carries the history ([`TrainError::Diverged`]);
+//! - a run can stop and go on: [`Trainer::fit_from`] trains from a [`TrainState`], whose
+//!   callback's [`Checkpoint`] saves the network, the optimizer and the state in one file
+//!   that [`load_checkpoint`] reads back, and 10 + 10 epochs equal 20 bit for bit;
+//! - without a terminal, each epoch is one plain line on standard error.
+//!
 //! The crate documentation of `nn` has a runnable example, under "Training".
 
 use std::fmt;
