@@ -373,7 +373,9 @@
 
 pub use nn_macros::network;
 // The runtime's modules and items, named one by one rather than through a glob: rustdoc
-// inlines everything a glob re-exports, nalgebra's and rand's two thousand items included.
+// inlines everything a glob re-exports, nalgebra's and rand's two thousand items included
+// (even with `doc(no_inline)` or `doc(hidden)` on them). A module or item added to the root of
+// nn-runtime, and anything generated code names as `::nn::...`, must be added here too.
 /// Re-exported: every network's parameters and inputs are nalgebra matrices (see nalgebra's
 /// own documentation for its items).
 #[doc(no_inline)]
