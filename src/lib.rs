@@ -44,6 +44,19 @@
 //! assert!(p[0] < 0.5 && p[1] > 0.5 && p[2] > 0.5 && p[3] < 0.5);
 //! ```
 //!
+//! # Build settings: optimise the dependencies
+//!
+//! A debug build of nalgebra is about 80 times slower than a release build, which makes
+//! `cargo run` and `cargo test` of a training program painfully slow. Cargo lets a crate's
+//! own profile settings apply only to itself, so `nn` cannot set this for you: put these
+//! lines in your program's `Cargo.toml` to build the dependencies optimised and keep your own
+//! code quick to compile and easy to debug:
+//!
+//! ```toml
+//! [profile.dev.package."*"]
+//! opt-level = 3
+//! ```
+//!
 //! # The language
 //!
 //! ```text
@@ -337,15 +350,38 @@
 //! # Ok::<(), nn::data::DataError>(())
 //! ```
 //!
+//! Around the trainer:
+//!
+//! - Settings that cannot work (a NaN learning rate, Adam with `beta1 = 1`, a patience of 0)
+//!   and data that cannot be trained on (NaN, a missing target) are errors before the first
+//!   step: the optimizers' `try_new`, [`Optimizer::check`], [`train::Trainer::check`],
+//!   [`Dataset::new`].
+//! - With early stopping, a run that diverges gives the best network back and the history
+//!   inside the error ([`train::TrainError::Diverged`]).
+//! - [`train::Trainer::fit_from`] resumes a run where it stopped, bit for bit, from a
+//!   [`train::Checkpoint`] its callback saved ([`train::load_checkpoint`]).
+//! - Saves are atomic: a failed or killed save leaves the old file ([`io::write_atomic`]).
+//! - [`predict::predict`] and [`predict::predict_into`] run any number of samples through a
+//!   network in compile-time batches; [`data::Csv::labels`] reads text class labels and
+//!   returns their [`data::Labels`], to save beside the network.
+//! - Without a terminal (a pipe, a CI log) the trainer prints one line per epoch.
+//!
 //! # Reading the generated code
 //!
-//! `cargo expand` (or the `backprop` example's pointers) shows what a `network!` block becomes:
-//! the struct as declared, then an anonymous `const _: () = { ... };` holding a private trace
-//! struct (`__NetTrace`, the forward pass's intermediates), a private trait of the passes
-//! (`__NetPasses`: `trace`, `backprop`, `backprop_batch`, `vjp`, the penalty, and the batched
-//! path's `forward_batched` and `backprop_batched`), the inherent API above, and the
-//! `Network` and `Model` impls. The forward pass is one block per line, and the backward
-//! pass one block per line in reverse.
+//! What `network!` writes is ordinary Rust, and reading it is the best way to see what a
+//! network computes. Install `cargo-expand` (`cargo install cargo-expand`) and run
+//! `cargo expand --example backprop` (or `--lib`, `--test NAME`): each network appears as its
+//! struct of layers (one field per line of the block, holding `weight`, `bias` and
+//! `activation`), an inherent `impl` with the calls of the table above, the forward pass
+//! written out line by line, the backward pass walking the same lines in reverse, and the
+//! `Network` and `Model` impls that the runtime uses. The `backprop` example works the error
+//! terms of a tiny network by hand beside what that code computes.
+//!
+//! In detail: the struct as declared comes first, then an anonymous `const _: () = { ... };`
+//! holding a private trace struct (`__NetTrace`, the forward pass's intermediates), a private
+//! trait of the passes (`__NetPasses`: `trace`, `backprop`, `backprop_batch`, `vjp`, the
+//! penalty, and the batched path's `forward_batched` and `backprop_batched`), the inherent API
+//! above, and the `Network` and `Model` impls.
 //!
 //! A line `hidden` has its intermediates named `hidden_<role>`: `hidden_z` (pre-activation),
 //! `hidden_a` (activation), `hidden_in` (a gathered sum or concatenation), `hidden_h` (maxout's
@@ -495,19 +531,43 @@
 #![warn(missing_docs)]
 
 pub use nn_macros::network;
-pub use nn_runtime::*;
+// The runtime's modules and items, named one by one rather than through a glob: rustdoc
+// inlines everything a glob re-exports, nalgebra's and rand's two thousand items included
+// (even with `doc(no_inline)` or `doc(hidden)` on them). A module or item added to the root of
+// nn-runtime, and anything generated code names as `::nn::...`, must be added here too.
+/// Re-exported: every network's parameters and inputs are nalgebra matrices (see nalgebra's
+/// own documentation for its items).
+#[doc(no_inline)]
+pub use nn_runtime::nalgebra;
+/// Re-exported so that users can name the generator types `Net::new` takes.
+#[doc(no_inline)]
+pub use nn_runtime::rand;
+pub use nn_runtime::{
+    activation, data, dropout, gradcheck, graph, io, kernels, loss, metrics, optim, predict,
+    summary, train,
+};
+pub use nn_runtime::{
+    axpy, clip_grad_norm, gradcheck_with, load_checkpoint, norm_squared, predict_into, zeroed_box,
+    Adam, AdamW, BoxedDense, Checkpoint, ConfusionMatrix, Csv, DataError, Dataset, Dense, Float,
+    GradCheck, GradCheckConfig, Init, Labels, LayerInfo, Missing, Model, Momentum, Network,
+    Optimizer, Param, ParamKind, ParamMut, Predictions, Recurrent, RmsProp, Schedule, SettingError,
+    Sgd, Split, Standardizer, StateVisitor, Summary, TrainError, TrainState, Trainer, WeightsError,
+};
 
 pub mod errors;
 
-/// The names most programs need: the macro, the matrix types, the traits, the optimizers and
-/// the trainer.
+/// The names most programs need: the macro, the matrix types, the traits (so that
+/// `Net::zeros()` and the trait methods resolve), the optimizers, the trainer, the loaders,
+/// and the `io` and `metrics` modules.
 pub mod prelude {
-    pub use crate::data::Dataset;
+    pub use crate::data::{Csv, Dataset, Labels, Missing, Standardizer};
     pub use crate::network;
-    pub use crate::train::Trainer;
+    pub use crate::predict::{predict, predict_into};
+    pub use crate::train::{load_checkpoint, Monitor, Trainer};
     pub use crate::Model;
     pub use crate::{clip_grad_norm, Adam, AdamW, Momentum, Optimizer, RmsProp, Schedule};
     pub use crate::{gradcheck, Float, Network, Sgd};
+    pub use crate::{io, metrics};
     pub use nalgebra::{SMatrix, SVector};
 }
 

@@ -177,3 +177,31 @@ mod without_the_trait {
         assert_eq!(net, <super::Net<f64> as nn::Network<f64>>::zeros());
     }
 }
+
+/// The prelude alone is enough for a whole program: the loaders, the trait methods
+/// (`Net::zeros()`), predictions, metrics and weight files.
+mod prelude_only {
+    use nn::prelude::*;
+
+    network! {
+        struct Tiny {
+            input: 2,
+            output: dense(2) -> softmax,
+            loss: cross_entropy,
+        }
+    }
+
+    #[test]
+    fn the_prelude_has_the_loaders_traits_and_modules() {
+        let data = Csv::from_text("0,1,0\n1,0,1\n").classes::<f32, 2, 2>().unwrap();
+        let standardizer = Standardizer::fit(&data);
+        let net = Tiny::<f32>::zeros();
+        let outputs = predict::<f32, Tiny<f32>, 2, 2, 2>(&net, &data.inputs);
+        assert_eq!(metrics::accuracy(&outputs, &data.targets), 0.5);
+        let mut copy = Tiny::<f32>::seeded(1);
+        io::from_safetensors_bytes(&mut copy, &io::to_safetensors_bytes(&net)).unwrap();
+        assert_eq!(copy, net);
+        assert_eq!(standardizer.mean.as_slice(), &[0.5, 0.5]);
+        let _ = (Monitor::ValidationLoss, Missing::Drop, Labels::default());
+    }
+}

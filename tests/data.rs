@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use nn::data::{Csv, DataError, Dataset, Standardizer};
+use nn::data::{Csv, DataError, Dataset, Labels, Missing, Standardizer};
 use nn::metrics::{accuracy, ConfusionMatrix};
 use nn::prelude::*;
 
@@ -24,8 +24,9 @@ fn breast_cancer<T: Float, const O: usize>() -> Dataset<T, 30, O> {
 }
 
 /// The message of reading `path` as iris-shaped rows: a header, 4 inputs and 3 classes.
+/// The first bad row's error reading `path` as iris.
 fn iris_error(path: &Path) -> String {
-    Csv::new(path).header(true).classes::<f32, 4, 3>().unwrap_err().to_string()
+    Csv::new(path).header(true).max_errors(1).classes::<f32, 4, 3>().unwrap_err().to_string()
 }
 
 #[test]
@@ -92,12 +93,24 @@ fn the_real_files_read_wrongly_say_why() {
         error.to_string(),
         format!("{}:2: expected 4 fields (3 inputs and 1 class), found 5", iris_path.display())
     );
+    // Every row of the third class is bad: the first 20 are reported, one per line.
     let error = Csv::new(&iris_path).header(true).classes::<f32, 4, 2>().unwrap_err();
-    assert_eq!(
-        error.to_string(),
-        format!(r#"{}:102:5: expected a class index 0 or 1, found "2""#, iris_path.display())
-    );
-    match error {
+    let message = error.to_string();
+    let lines: Vec<&str> = message.lines().collect();
+    assert_eq!(lines.len(), 21, "{message}");
+    for (i, line) in lines[..20].iter().enumerate() {
+        let at = iris_path.display();
+        assert_eq!(
+            *line,
+            format!(r#"{at}:{}:5: expected a class index 0 or 1, found "2""#, 102 + i)
+        );
+    }
+    assert_eq!(lines[20], "stopped after 20 bad rows; raise the limit with `.max_errors(n)`");
+    let DataError::Rows { errors, stopped: true } = error else {
+        panic!("expected the bad rows, found {error:?}")
+    };
+    assert_eq!(errors.len(), 20);
+    match errors.into_iter().next().unwrap() {
         DataError::Row { line, column, expected, found, help, .. } => {
             assert_eq!((line, column), (102, Some(5)));
             assert_eq!((expected.as_str(), found.as_str()), ("a class index 0 or 1", r#""2""#));
@@ -397,4 +410,70 @@ fn multiclass_metrics_against_a_worked_example() {
     assert_eq!([0, 1, 2].map(|c| matrix.class_recall(c)), [0.75, 2.0 / 3.0, 0.6]);
     assert_eq!(matrix.class_f1(2), 6.0 / 9.0);
     assert_eq!(matrix.samples(), 12);
+}
+
+#[test]
+fn string_labels_are_encoded_by_a_recorded_map() {
+    let train = "1,2,spam\n3,4,ham\n5,6,spam\n";
+    let (data, labels) = Csv::from_text(train).labels::<f64, 2, 2>().unwrap();
+    assert_eq!(labels, Labels { names: vec!["ham".into(), "spam".into()] });
+    assert_eq!(data.class_counts(), [1, 2]);
+    assert_eq!(data.targets[1].as_slice(), &[1.0, 0.0]);
+    // One output: the 0/1 class, by the same sorted order.
+    let (binary, _) = Csv::from_text(train).labels::<f64, 2, 1>().unwrap();
+    assert_eq!(binary.targets.iter().map(|y| y[0]).collect::<Vec<_>>(), [1.0, 0.0, 1.0]);
+    // The map saved beside the network reads a test file with the same classes.
+    let dir = TempDir::new("labels");
+    let path = dir.0.join("labels.txt");
+    labels.save(&path).unwrap();
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "nn labels 1\nham\nspam\n");
+    let loaded = Labels::load(&path).unwrap();
+    let test = Csv::from_text("7,8,ham\n").classes_with_labels::<f64, 2, 2>(&loaded).unwrap();
+    assert_eq!(test.targets[0].as_slice(), &[1.0, 0.0]);
+    let error = Csv::from_text("7,8,eggs\n").classes_with_labels::<f64, 2, 2>(&loaded);
+    assert_eq!(
+        error.unwrap_err().to_string(),
+        r#"<input>:1:3: expected one of the labels "ham", "spam", found "eggs""#
+    );
+    // More labels than classes.
+    let error = Csv::from_text("1,a\n2,b\n3,c\n").labels::<f64, 1, 2>().unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        r#"<input>: found 3 labels ("a", "b", "c"), but the targets hold 2 classes"#
+    );
+    let error = Csv::from_text("1,\n").labels::<f64, 1, 2>().unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "<input>:1:2: expected a label on one line, found an empty field"
+    );
+    std::fs::write(&path, "ham\n").unwrap();
+    assert!(Labels::load(&path).unwrap_err().to_string().contains("not a labels file"));
+}
+
+#[test]
+fn missing_values_follow_the_policy() {
+    let text = "0,0,0\n1,?,0\n3,4,1\n5,N/A,1\n2,6,NA\n";
+    // By default the first missing value is an error with its row and column, and every bad
+    // row is reported.
+    let error = Csv::from_text(text).classes::<f64, 2, 2>().unwrap_err().to_string();
+    assert_eq!(
+        error,
+        "<input>:2:2: expected a number, found \"?\"\n\
+         <input>:4:2: expected a number, found \"N/A\"\n\
+         <input>:5:3: expected a class index 0 or 1, found \"NA\""
+    );
+    let read = |policy| Csv::from_text(text).missing(policy).classes::<f64, 2, 2>();
+    let dropped = read(Missing::Drop).unwrap();
+    assert_eq!(dropped.inputs, [SVector::from([0.0, 0.0]), SVector::from([3.0, 4.0])]);
+    // A missing target is never filled in.
+    let error = read(Missing::Mean).unwrap_err().to_string();
+    assert_eq!(error, r#"<input>:5:3: expected a class index 0 or 1, found "NA""#);
+    let values = "1,?,0.5\n3,4,1\n5,N/A,1\n";
+    let read = |policy| Csv::from_text(values).missing(policy).values::<f64, 2, 1>();
+    let mean = read(Missing::Mean).unwrap();
+    assert_eq!(mean.inputs.iter().map(|x| x[1]).collect::<Vec<_>>(), [4.0, 4.0, 4.0]);
+    let zero = read(Missing::Value(-1.0)).unwrap();
+    assert_eq!(zero.inputs.iter().map(|x| x[1]).collect::<Vec<_>>(), [-1.0, 4.0, -1.0]);
+    let error = read(Missing::Value(f64::NAN)).unwrap_err();
+    assert!(matches!(error, DataError::NotFinite { row: 0, column: 1, .. }), "{error}");
 }

@@ -856,4 +856,39 @@ mod json {
         );
         assert!(std::error::Error::source(&error).is_some());
     }
+
+    #[test]
+    fn json_rejects_out_of_range_values_duplicate_names_and_unknown_fields() {
+        let mut net = Small::<f32>::seeded(1);
+        let before = bits(&net);
+        let mut dict = StateDict::from_network(&Small::<f32>::seeded(2));
+        dict.tensors.get_mut("output.bias").unwrap().data[2] = 1e39;
+        let json = dict.to_json().unwrap();
+        let error = StateDict::from_json(&json).unwrap().load_into(&mut net).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "tensor \"output.bias\" holds 1e39 at index 2, beyond the range of f32"
+        );
+        assert_eq!(bits(&net), before, "a failed load changed the network");
+        // In f64 the same value is in range.
+        let mut wide = Small::<f64>::seeded(1);
+        StateDict::from_json(&json).unwrap().load_into(&mut wide).unwrap();
+        assert_eq!(wide.output.bias[2], 1e39);
+
+        let twice =
+            r#"{"a.bias": {"shape": [1], "data": [1.0]}, "a.bias": {"shape": [1], "data": [2.0]}}"#;
+        assert_eq!(
+            StateDict::from_json(twice).unwrap_err().to_string(),
+            "not the JSON of a state dict: tensor \"a.bias\" appears twice at line 1 column 82"
+        );
+        let extra = r#"{"a.bias": {"shape": [1], "data": [1.0], "dtype": "F32"}}"#;
+        let error = StateDict::from_json(extra).unwrap_err().to_string();
+        assert!(
+            error.starts_with("not the JSON of a state dict: unknown field `dtype`"),
+            "{error}"
+        );
+        let field_twice = r#"{"a.bias": {"shape": [1], "data": [1.0], "data": [2.0]}}"#;
+        let error = StateDict::from_json(field_twice).unwrap_err().to_string();
+        assert!(error.contains("duplicate field `data`"), "{error}");
+    }
 }

@@ -235,6 +235,21 @@ fn inline_networks_train_without_allocating() {
 /// The counter sees allocations made inside the library too: the gradient of a network with
 /// boxed layers has boxed layers of its own.
 #[test]
+fn predicting_into_a_buffer_allocates_nothing() {
+    let net = Mid::<f32>::seeded(1);
+    let inputs: Vec<SVector<f32, 32>> = (0..37).map(pattern).collect();
+    let mut outputs = vec![SVector::<f32, 1>::zeros(); 37];
+    let (count, result) = allocations_in(|| {
+        nn::predict::predict_into::<f32, Mid<f32>, 32, 1, 8>(&net, &inputs, &mut outputs)
+    });
+    assert_eq!((count, result), (0, Ok(())));
+    let (count, n) = allocations_in(|| {
+        nn::predict::Predictions::<_, _, _, 32, 1, 8>::new(&net, inputs.iter().copied()).count()
+    });
+    assert_eq!((count, n), (0, 37));
+}
+
+#[test]
 fn boxed_networks_allocate_their_gradient() {
     let net = Mnist::<f32>::seeded(1);
     let x: SVector<f32, 784> = pattern(0);

@@ -1,4 +1,5 @@
-//! The trainer's progress bar is drawn in a terminal and absent from pipes and CI logs.
+//! The trainer's progress bar is drawn in a terminal and absent from pipes and CI logs, where
+//! each epoch is one plain line instead.
 //!
 //! The test runs this test binary again as a child that trains a small network with the
 //! progress bar on: once under `script`, which gives the child a pseudo-terminal, and once
@@ -72,6 +73,19 @@ fn the_progress_bar_shows_in_a_terminal() {
 #[test]
 fn the_progress_bar_is_absent_from_pipes() {
     let text = run_child(false);
-    assert!(!text.contains("samples/s"), "a progress bar in a pipe:\n{text}");
+    // The bar's message names the batch; the epoch lines do not.
+    assert!(!text.contains(" batch "), "a progress bar in a pipe:\n{text}");
     assert!(!text.contains('\u{1b}'), "escape codes in a pipe:\n{text:?}");
+}
+
+#[test]
+fn pipes_get_one_plain_line_per_epoch() {
+    let text = run_child(false);
+    let epochs: Vec<&str> = text.lines().filter(|l| l.starts_with("epoch ")).collect();
+    assert_eq!(epochs.len(), 40, "{text}");
+    for (i, line) in epochs.iter().enumerate() {
+        let expected = format!("epoch {:>3}  loss ", i + 1);
+        assert!(line.starts_with(&expected), "line {i}: {line}");
+        assert!(line.contains("validation loss") && line.contains("accuracy"), "{line}");
+    }
 }

@@ -41,7 +41,9 @@ use nalgebra::{SMatrix, SVector};
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use crate::io::{parse_file, serialize_tensors, Dtype, OwnedTensor, WeightsError};
 use crate::metrics::class_of;
+use crate::optim::SettingError;
 use crate::Float;
 
 /// The name errors give to CSV text that did not come from a file ([`Csv::from_text`]).
@@ -127,7 +129,8 @@ pub enum DataError {
         /// What it was, as printed: the field's text in quotes (`"abc"`, at most 40
         /// characters before `...`), `an empty field`, or the number of fields.
         found: String,
-        /// A hint after the message, given when the first line fails and could be a header.
+        /// A hint after the message: given when the first line fails and could be a header,
+        /// or to say that a quote is never closed.
         help: Option<String>,
     },
     /// The file holds no samples (it is empty, blank, or a header alone).
@@ -148,6 +151,61 @@ pub enum DataError {
     },
     /// [`Csv::classes`] was asked for targets of width `O = 0`, which can hold no class.
     NoClasses,
+    /// Several rows are bad: each one's error, in order, up to [`Csv::max_errors`].
+    Rows {
+        /// The errors, one per bad row.
+        errors: Vec<DataError>,
+        /// Whether reading stopped at the limit, with rows left unread.
+        stopped: bool,
+    },
+    /// A file of text labels holds more distinct labels than the targets have classes.
+    ///
+    /// `<input>: found 4 labels ("a", "b", "c", "d"), but targets of width 3 hold 3 classes`
+    Labels {
+        /// The file, as given to [`Csv::new`], or [`TEXT_NAME`] for text.
+        file: String,
+        /// The labels found, sorted.
+        found: Vec<String>,
+        /// The classes the targets hold.
+        classes: usize,
+    },
+    /// A file is larger than [`Csv::max_bytes`] allows (it may not be a CSV file at all, as
+    /// `/dev/zero` is not).
+    ///
+    /// `big.csv: the file is larger than the limit of 1073741824 bytes; raise it with
+    /// `.max_bytes(n)` if the file is right`
+    TooLarge {
+        /// The file, as given to [`Csv::new`].
+        file: String,
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// A line of a file is longer than [`Csv::max_line_bytes`] allows.
+    ///
+    /// `/dev/zero:1: the line is longer than the limit of 1048576 bytes; is this a CSV file?
+    /// (raise the limit with `.max_line_bytes(n)` if it is)`
+    LineTooLong {
+        /// The file, as given to [`Csv::new`].
+        file: String,
+        /// The line, counting from 1.
+        line: u64,
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// A value built into a data set by hand ([`Dataset::new`], [`Standardizer::try_fit`]) is
+    /// NaN or infinite: `field[row][column]` is `value`.
+    ///
+    /// `` `inputs[3][1]` is NaN; expected a finite number (remove or fill the sample) ``
+    NotFinite {
+        /// `"inputs"` or `"targets"`.
+        field: &'static str,
+        /// The sample, counting from 0.
+        row: usize,
+        /// The entry of its vector, counting from 0.
+        column: usize,
+        /// The value found.
+        value: f64,
+    },
 }
 
 impl fmt::Display for DataError {
@@ -174,10 +232,63 @@ impl fmt::Display for DataError {
                 count(*inputs, "input"),
                 count(*targets, "target")
             ),
+            DataError::Rows { errors, stopped } => {
+                for (i, error) in errors.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("\n")?;
+                    }
+                    write!(f, "{error}")?;
+                }
+                if *stopped {
+                    write!(
+                        f,
+                        "\nstopped after {} bad rows; raise the limit with `.max_errors(n)`",
+                        errors.len()
+                    )?;
+                }
+                Ok(())
+            }
+            DataError::Labels { file, found, classes } => {
+                write!(f, "{file}: found {} (", count(found.len(), "label"))?;
+                for (i, label) in found.iter().take(5).enumerate() {
+                    write!(f, "{}{label:?}", if i == 0 { "" } else { ", " })?;
+                }
+                if found.len() > 5 {
+                    f.write_str(", ...")?;
+                }
+                let s = if *classes == 1 { "" } else { "es" };
+                write!(f, "), but the targets hold {classes} class{s}")
+            }
+            DataError::TooLarge { file, limit } => write!(
+                f,
+                "{file}: the file is larger than the limit of {limit} bytes; \
+                 raise it with `.max_bytes(n)` if the file is right"
+            ),
+            DataError::LineTooLong { file, line, limit } => write!(
+                f,
+                "{file}:{line}: the line is longer than the limit of {limit} bytes; \
+                 is this a CSV file? (raise the limit with `.max_line_bytes(n)` if it is)"
+            ),
+            DataError::NotFinite { field, row, column, value } => write!(
+                f,
+                "`{field}[{row}][{column}]` is {value}; expected a finite number \
+                 (remove or fill the sample)"
+            ),
             DataError::NoClasses => f.write_str(
                 "cannot one-hot encode classes into targets of width 0; \
                  use a width of 1 for a 0/1 class, or one per class",
             ),
+        }
+    }
+}
+
+impl DataError {
+    /// The line of the first bad row this error is about, if it is about rows.
+    fn first_line(&self) -> Option<u64> {
+        match self {
+            DataError::Row { line, .. } => Some(*line),
+            DataError::Rows { errors, .. } => errors.first().and_then(DataError::first_line),
+            _ => None,
         }
     }
 }
@@ -202,7 +313,9 @@ fn count(n: usize, noun: &str) -> String {
 
 impl<T: Float, const I: usize, const O: usize> Dataset<T, I, O> {
     /// A data set of the samples `(inputs[i], targets[i])`; an error unless there are as many
-    /// targets as inputs.
+    /// targets as inputs, all of them finite ([`DataError::NotFinite`] names the first value
+    /// that is not, by sample and column: one NaN would otherwise make every loss NaN, and
+    /// one infinity a whole standardised column).
     ///
     /// ```
     /// use nn_runtime::data::Dataset;
@@ -215,11 +328,19 @@ impl<T: Float, const I: usize, const O: usize> Dataset<T, I, O> {
     ///     error.to_string(),
     ///     "expected one target for each input, found 3 inputs and 2 targets"
     /// );
+    /// let xs = vec![SVector::<f64, 2>::new(0.0, 1.0), SVector::<f64, 2>::new(f64::NAN, 1.0)];
+    /// let error = Dataset::new(xs, vec![SVector::<f64, 1>::new(1.0); 2]).unwrap_err();
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     "`inputs[1][0]` is NaN; expected a finite number (remove or fill the sample)"
+    /// );
     /// ```
     pub fn new(inputs: Vec<SVector<T, I>>, targets: Vec<SVector<T, O>>) -> Result<Self, DataError> {
         if inputs.len() != targets.len() {
             return Err(DataError::Lengths { inputs: inputs.len(), targets: targets.len() });
         }
+        check_finite("inputs", &inputs)?;
+        check_finite("targets", &targets)?;
         Ok(Dataset { inputs, targets })
     }
 
@@ -341,6 +462,39 @@ impl<T: Float, const I: usize, const O: usize> Dataset<T, I, O> {
         }
     }
 
+    /// [`Dataset::split`], or an error if a fraction is not a number from 0 to 1, or the two
+    /// add up to more than 1 (which `split` would quietly clamp).
+    ///
+    /// ```
+    /// use nn_runtime::data::Csv;
+    ///
+    /// let data = Csv::from_text("0,0\n1,1\n2,0\n3,1\n").classes::<f64, 1, 2>().unwrap();
+    /// assert!(data.try_split(0.25, 0.25, 1).is_ok());
+    /// let error = data.try_split(0.6, 0.6, 1).unwrap_err();
+    /// assert_eq!(error.to_string(), "`validation + test` is 1.2, but it must be at most 1");
+    /// assert_eq!(data.try_split(f64::NAN, 0.2, 1).unwrap_err().setting, "validation");
+    /// ```
+    pub fn try_split(
+        &self,
+        validation: f64,
+        test: f64,
+        seed: u64,
+    ) -> Result<Split<T, I, O>, SettingError> {
+        check_fractions(validation, test)?;
+        Ok(self.split(validation, test, seed))
+    }
+
+    /// [`Dataset::split_stratified`], or an error for fractions as [`Dataset::try_split`] says.
+    pub fn try_split_stratified(
+        &self,
+        validation: f64,
+        test: f64,
+        seed: u64,
+    ) -> Result<Split<T, I, O>, SettingError> {
+        check_fractions(validation, test)?;
+        Ok(self.split_stratified(validation, test, seed))
+    }
+
     /// Like [`Dataset::split`], but class by class, so that every class has (up to rounding)
     /// the same share of each part as of the whole data set.
     ///
@@ -403,6 +557,19 @@ impl<T: Float, const I: usize, const O: usize> Dataset<T, I, O> {
     }
 }
 
+/// The first value of `vectors` that is NaN or infinite, as an error naming it.
+fn check_finite<T: Float, const N: usize>(
+    field: &'static str,
+    vectors: &[SVector<T, N>],
+) -> Result<(), DataError> {
+    for (row, v) in vectors.iter().enumerate() {
+        if let Some(column) = v.iter().position(|x| !x.is_finite()) {
+            return Err(DataError::NotFinite { field, row, column, value: v[column].as_f64() });
+        }
+    }
+    Ok(())
+}
+
 /// The number of classes targets of width `o` stand for: `o`, or 2 for a 0/1 target.
 fn class_slots(o: usize) -> usize {
     if o == 1 {
@@ -410,6 +577,21 @@ fn class_slots(o: usize) -> usize {
     } else {
         o
     }
+}
+
+/// Checks the fractions of [`Dataset::try_split`]: each from 0 to 1, their sum at most 1.
+fn check_fractions(validation: f64, test: f64) -> Result<(), SettingError> {
+    const FRACTION: &str = "a fraction from 0 to 1";
+    for (setting, value) in [("validation", validation), ("test", test)] {
+        if !(0.0..=1.0).contains(&value) {
+            return Err(SettingError { setting, value, expected: FRACTION });
+        }
+    }
+    if validation + test > 1.0 {
+        let value = validation + test;
+        return Err(SettingError { setting: "validation + test", value, expected: "at most 1" });
+    }
+    Ok(())
 }
 
 /// `round(fraction * n)`, with `fraction` clamped into `[0, 1]` and `NaN` read as `0`.
@@ -462,6 +644,16 @@ impl<T: Float, const I: usize, const O: usize> Split<T, I, O> {
         standardizer.apply(&mut self.test);
         standardizer
     }
+
+    /// [`Split::standardize`], or an error naming the first training input that is NaN or
+    /// infinite (see [`Standardizer::try_fit`]); on error nothing is changed.
+    pub fn try_standardize(&mut self) -> Result<Standardizer<T, I>, DataError> {
+        let standardizer = Standardizer::try_fit(&self.train)?;
+        standardizer.apply(&mut self.train);
+        standardizer.apply(&mut self.validation);
+        standardizer.apply(&mut self.test);
+        Ok(standardizer)
+    }
 }
 
 impl<T: Float, const I: usize> Standardizer<T, I> {
@@ -471,6 +663,8 @@ impl<T: Float, const I: usize> Standardizer<T, I> {
     /// Computed in `f64` in two passes (the mean, then the mean squared deviation from it).
     /// A column whose standard deviation is `0`, or rounds to `0` in `T`, gets a standard
     /// deviation of `1`. An empty data set gives the identity: mean `0`, standard deviation `1`.
+    /// A NaN or infinite input makes its column's statistics NaN; [`Standardizer::try_fit`]
+    /// rejects it instead, naming it (data sets made by [`Dataset::new`] or [`Csv`] hold none).
     ///
     /// ```
     /// use nn_runtime::data::{Dataset, Standardizer};
@@ -485,6 +679,31 @@ impl<T: Float, const I: usize> Standardizer<T, I> {
     /// ```
     pub fn fit<const O: usize>(data: &Dataset<T, I, O>) -> Self {
         Self::fit_inputs(&data.inputs[..data.len()])
+    }
+
+    /// [`Standardizer::fit`], or an error naming the first input that is NaN or infinite, by
+    /// sample and column. (`fit` gives such a column a NaN mean, which then makes the column
+    /// NaN in every sample it transforms.)
+    ///
+    /// ```
+    /// use nn_runtime::data::Standardizer;
+    /// use nn_runtime::nalgebra::SVector;
+    ///
+    /// let xs = [SVector::<f32, 2>::new(1.0, 2.0), SVector::<f32, 2>::new(3.0, f32::INFINITY)];
+    /// let error = Standardizer::try_fit_inputs(&xs).unwrap_err();
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     "`inputs[1][1]` is inf; expected a finite number (remove or fill the sample)"
+    /// );
+    /// ```
+    pub fn try_fit<const O: usize>(data: &Dataset<T, I, O>) -> Result<Self, DataError> {
+        Self::try_fit_inputs(&data.inputs[..data.len()])
+    }
+
+    /// [`Standardizer::try_fit`] on the inputs alone.
+    pub fn try_fit_inputs(inputs: &[SVector<T, I>]) -> Result<Self, DataError> {
+        check_finite("inputs", inputs)?;
+        Ok(Self::fit_inputs(inputs))
     }
 
     /// [`Standardizer::fit`] on the inputs alone.
@@ -533,6 +752,102 @@ impl<T: Float, const I: usize> Standardizer<T, I> {
     }
 }
 
+/// The tag in a saved [`Standardizer`]'s metadata under `format`.
+const STANDARDIZER_FORMAT: &str = "nn standardizer 1";
+
+impl<T: Float, const I: usize> Standardizer<T, I> {
+    /// The standardizer as the bytes of a safetensors file: tensors `mean` and `std` of shape
+    /// `[I]` in the scalar type (`F32` or `F64`), and `format` = `nn standardizer 1` in the
+    /// header's metadata. What [`Standardizer::save`] writes.
+    pub fn to_safetensors_bytes(&self) -> Result<Vec<u8>, WeightsError> {
+        let dtype = if T::NAME == "f32" { Dtype::F32 } else { Dtype::F64 };
+        let tensor = |name: &str, v: &SVector<T, I>| OwnedTensor {
+            name: name.to_string(),
+            dtype,
+            shape: vec![I],
+            bytes: v.iter().flat_map(|x| le_bytes(*x)).collect(),
+        };
+        let tensors = [tensor("mean", &self.mean), tensor("std", &self.std)];
+        let meta = [("format".to_string(), STANDARDIZER_FORMAT.to_string())].into();
+        serialize_tensors(&tensors, meta)
+    }
+
+    /// Writes the standardizer to the file at `path`, atomically, so that new samples can be
+    /// standardised as the training data was after the program ends. See
+    /// [`Standardizer::to_safetensors_bytes`] for the layout.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<(), WeightsError> {
+        let path = path.as_ref();
+        crate::io::write_atomic(path, &self.to_safetensors_bytes()?)
+            .map_err(|source| WeightsError::Write { path: path.to_path_buf(), source })
+    }
+
+    /// Reads a standardizer that [`Standardizer::save`] wrote, checking its width, its scalar
+    /// type, and that every mean is finite and every standard deviation finite and above 0.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, WeightsError> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path)
+            .map_err(|source| WeightsError::Read { path: path.to_path_buf(), source })?;
+        Self::from_safetensors_bytes(&bytes)
+    }
+
+    /// [`Standardizer::load`] from the bytes of the file.
+    pub fn from_safetensors_bytes(bytes: &[u8]) -> Result<Self, WeightsError> {
+        let bad = |reason: String| WeightsError::Format { reason };
+        let (file, meta) = parse_file(bytes)?;
+        if meta.get("format").map(String::as_str) != Some(STANDARDIZER_FORMAT) {
+            return Err(bad(format!(
+                "it is not a standardizer: its metadata's `format` is not {STANDARDIZER_FORMAT:?}"
+            )));
+        }
+        let read = |name: &str| -> Result<SVector<T, I>, WeightsError> {
+            let t = file.tensor(name).map_err(|_| bad(format!("it has no tensor \"{name}\"")))?;
+            if t.shape() != [I] {
+                let shape = t.shape();
+                return Err(bad(format!(
+                    "tensor \"{name}\" has shape {shape:?}; the standardizer expects [{I}]"
+                )));
+            }
+            let size = std::mem::size_of::<T>();
+            let dtype = if size == 4 { Dtype::F32 } else { Dtype::F64 };
+            if t.dtype() != dtype {
+                let (found, expected) = (t.dtype(), T::NAME);
+                return Err(bad(format!(
+                    "tensor \"{name}\" is {found}; the standardizer is {expected}"
+                )));
+            }
+            let mut v = SVector::<T, I>::zeros();
+            for (x, b) in v.iter_mut().zip(t.data().chunks_exact(size)) {
+                *x = if size == 4 {
+                    T::lit(f64::from(f32::from_le_bytes(b.try_into().unwrap_or_default())))
+                } else {
+                    T::lit(f64::from_le_bytes(b.try_into().unwrap_or_default()))
+                };
+            }
+            Ok(v)
+        };
+        let (mean, std) = (read("mean")?, read("std")?);
+        if let Some(j) = mean.iter().position(|m| !m.is_finite()) {
+            return Err(bad(format!("its mean of column {j} is {}", mean[j])));
+        }
+        if let Some(j) = std.iter().position(|s| !(s.is_finite() && *s > T::zero())) {
+            return Err(bad(format!(
+                "its standard deviation of column {j} is {}, not above 0",
+                std[j]
+            )));
+        }
+        Ok(Standardizer { mean, std })
+    }
+}
+
+/// The little-endian bytes of a scalar.
+fn le_bytes<T: Float>(x: T) -> Vec<u8> {
+    if T::NAME == "f32" {
+        (x.as_f64() as f32).to_le_bytes().to_vec()
+    } else {
+        x.as_f64().to_le_bytes().to_vec()
+    }
+}
+
 /// A reader of CSV files whose rows are samples: inputs first, then the target.
 ///
 /// Set up with [`Csv::new`] (a file) or [`Csv::from_text`], then [`Csv::header`] and
@@ -542,7 +857,10 @@ impl<T: Float, const I: usize> Standardizer<T, I> {
 /// Blank lines are skipped, fields are trimmed of surrounding spaces and tabs, line ends may
 /// be `\n` or `\r\n`, fields may be quoted, and a UTF-8 byte order mark at the start is
 /// ignored. Numbers are read as Rust reads `f32` or `f64` (`1`, `-0.5`, `1e-3`, `.5`); `NaN`
-/// and infinities, and numbers beyond the range of `T`, are errors.
+/// and infinities, and numbers beyond the range of `T`, are errors. A quote that is never
+/// closed is an error at the field it opens. A file is read up to a size limit
+/// ([`Csv::max_bytes`], 1 GiB) and a line-length limit ([`Csv::max_line_bytes`], 1 MiB), so
+/// that a file that is not CSV at all fails early rather than filling the memory.
 ///
 /// ```
 /// use nn_runtime::data::Csv;
@@ -564,7 +882,22 @@ pub struct Csv {
     source: Source,
     header: bool,
     delimiter: u8,
+    max_bytes: u64,
+    max_line_bytes: u64,
+    missing: Missing,
+    max_errors: usize,
 }
+
+/// How many bad rows [`Csv`] reports before it stops reading, unless told otherwise
+/// ([`Csv::max_errors`]).
+pub const DEFAULT_MAX_ERRORS: usize = 20;
+
+/// The largest file [`Csv`] reads unless told otherwise ([`Csv::max_bytes`]): 1 GiB.
+pub const DEFAULT_MAX_BYTES: u64 = 1 << 30;
+
+/// The longest line [`Csv`] reads unless told otherwise ([`Csv::max_line_bytes`]): 1 MiB, a
+/// row of some 50,000 numbers.
+pub const DEFAULT_MAX_LINE_BYTES: u64 = 1 << 20;
 
 /// Where [`Csv`] reads from.
 #[derive(Clone, Debug)]
@@ -575,24 +908,194 @@ enum Source {
 
 /// What the columns after the inputs hold.
 #[derive(Clone, Copy)]
-enum Target {
+enum Target<'a> {
     /// One column, a class index to one-hot encode.
     Class,
     /// `O` columns of target values.
     Values,
+    /// One column, a class label (any text) to one-hot encode: by the given labels, or by
+    /// the sorted labels found.
+    Label(Option<&'a Labels>),
+}
+
+/// What [`Csv`] does with a missing input value: an empty field, or one of `NA`, `N/A`,
+/// `NaN`, `nan` and `?`. A missing target is an error unless the row is dropped.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum Missing {
+    /// An error naming the row and the column (the default).
+    #[default]
+    Error,
+    /// Leave the row out.
+    Drop,
+    /// The mean of the column's values in the rows read (0 if it has none).
+    Mean,
+    /// This value, which must be finite.
+    Value(f64),
+}
+
+/// Whether a field is a missing value, as [`Missing`] says.
+fn is_missing(field: &[u8]) -> bool {
+    matches!(field, b"" | b"NA" | b"N/A" | b"NaN" | b"nan" | b"?")
+}
+
+/// The names of the classes, class `i` called `names[i]`: what [`Csv::labels`] found in a
+/// file of text labels, to save beside the network ([`Labels::save`]) so that its outputs
+/// can be named, and new files read with the same classes ([`Csv::classes_with_labels`]).
+///
+/// ```
+/// use nn_runtime::data::{Csv, Labels};
+///
+/// let text = "5.1,setosa\n6.3,virginica\n5.8,versicolor\n4.9,setosa\n";
+/// let (data, labels) = Csv::from_text(text).labels::<f32, 1, 3>().unwrap();
+/// assert_eq!(labels.names, ["setosa", "versicolor", "virginica"]); // sorted
+/// assert_eq!(data.targets[1].as_slice(), &[0.0, 0.0, 1.0]);
+/// assert_eq!(labels.name(2), Some("virginica"));
+/// assert_eq!(Labels::from_text(&labels.to_text()).unwrap(), labels);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Labels {
+    /// The name of each class, by index.
+    pub names: Vec<String>,
+}
+
+/// The first line of a labels file.
+const LABELS_FORMAT: &str = "nn labels 1";
+
+impl Labels {
+    /// The class called `name`.
+    pub fn index(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|n| n == name)
+    }
+
+    /// The name of class `class`.
+    pub fn name(&self, class: usize) -> Option<&str> {
+        self.names.get(class).map(String::as_str)
+    }
+
+    /// The labels as text: the line `nn labels 1`, then one name per line, in class order.
+    /// (Names never hold a line end: [`Csv`] rejects such labels.)
+    pub fn to_text(&self) -> String {
+        let mut text = format!("{LABELS_FORMAT}\n");
+        for name in &self.names {
+            text += name;
+            text.push('\n');
+        }
+        text
+    }
+
+    /// Reads [`Labels::to_text`]; `None` unless the first line is `nn labels 1`.
+    pub fn from_text(text: &str) -> Option<Self> {
+        let mut lines = text.lines();
+        if lines.next() != Some(LABELS_FORMAT) {
+            return None;
+        }
+        Some(Labels { names: lines.map(str::to_string).collect() })
+    }
+
+    /// Writes [`Labels::to_text`] to the file at `path`, atomically.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<(), DataError> {
+        let path = path.as_ref();
+        crate::io::write_atomic(path, self.to_text().as_bytes())
+            .map_err(|error| DataError::Io { path: path.to_path_buf(), error })
+    }
+
+    /// Reads a file [`Labels::save`] wrote.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, DataError> {
+        let path = path.as_ref();
+        let io_error = |error| DataError::Io { path: path.to_path_buf(), error };
+        let text = std::fs::read_to_string(path).map_err(io_error)?;
+        Labels::from_text(&text).ok_or_else(|| {
+            io_error(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("not a labels file: its first line is not `{LABELS_FORMAT}`"),
+            ))
+        })
+    }
 }
 
 impl Csv {
     /// Reads the file at `path` (when [`Csv::classes`] or [`Csv::values`] is called), with
     /// no header and comma delimiters.
     pub fn new(path: impl AsRef<Path>) -> Self {
-        Csv { source: Source::File(path.as_ref().to_path_buf()), header: false, delimiter: b',' }
+        Csv::with_source(Source::File(path.as_ref().to_path_buf()))
     }
 
     /// Reads `text` as the contents of a CSV file, which errors call [`TEXT_NAME`]
     /// (`<input>`).
     pub fn from_text(text: impl Into<String>) -> Self {
-        Csv { source: Source::Text(text.into()), header: false, delimiter: b',' }
+        Csv::with_source(Source::Text(text.into()))
+    }
+
+    /// A reader of `source` with the defaults.
+    fn with_source(source: Source) -> Self {
+        Csv {
+            source,
+            header: false,
+            delimiter: b',',
+            max_bytes: DEFAULT_MAX_BYTES,
+            max_line_bytes: DEFAULT_MAX_LINE_BYTES,
+            missing: Missing::Error,
+            max_errors: DEFAULT_MAX_ERRORS,
+        }
+    }
+
+    /// What to do with missing input values (default [`Missing::Error`]).
+    ///
+    /// ```
+    /// use nn_runtime::data::{Csv, Missing};
+    ///
+    /// let text = "1,,0\n3,4,1\nNA,8,1\n";
+    /// let error = Csv::from_text(text).classes::<f64, 2, 2>().unwrap_err();
+    /// assert!(error.to_string().starts_with("<input>:1:2: expected a number, found an empty field"));
+    /// let dropped = Csv::from_text(text).missing(Missing::Drop).classes::<f64, 2, 2>().unwrap();
+    /// assert_eq!(dropped.len(), 1);
+    /// let filled = Csv::from_text(text).missing(Missing::Mean).classes::<f64, 2, 2>().unwrap();
+    /// assert_eq!((filled.inputs[0][1], filled.inputs[2][0]), (6.0, 2.0));
+    /// ```
+    pub fn missing(mut self, policy: Missing) -> Self {
+        self.missing = policy;
+        self
+    }
+
+    /// How many bad rows to report before stopping (default [`DEFAULT_MAX_ERRORS`]); at least
+    /// one is. One bad row is its own error; more are [`DataError::Rows`]. A first row with
+    /// the wrong number of fields stops reading at once: the file's layout is not the one
+    /// asked for, and every row would say so.
+    ///
+    /// ```
+    /// use nn_runtime::data::Csv;
+    ///
+    /// let text = "1,2,0\n3,x,1\n5,6,7\n8,9\n";
+    /// let error = Csv::from_text(text).classes::<f64, 2, 2>().unwrap_err();
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     "<input>:2:2: expected a number, found \"x\"\n\
+    ///      <input>:3:3: expected a class index 0 or 1, found \"7\"\n\
+    ///      <input>:4: expected 3 fields (2 inputs and 1 class), found 2"
+    /// );
+    /// let error = Csv::from_text(text).max_errors(2).classes::<f64, 2, 2>().unwrap_err();
+    /// assert!(error.to_string().ends_with("stopped after 2 bad rows; raise the limit with `.max_errors(n)`"));
+    /// ```
+    pub fn max_errors(mut self, limit: usize) -> Self {
+        self.max_errors = limit.max(1);
+        self
+    }
+
+    /// The largest file to read, in bytes (default [`DEFAULT_MAX_BYTES`], 1 GiB): a larger
+    /// one is [`DataError::TooLarge`], found after reading `limit` bytes, not after running
+    /// out of memory. (Text given to [`Csv::from_text`] is in memory already and not limited.)
+    pub fn max_bytes(mut self, limit: u64) -> Self {
+        self.max_bytes = limit;
+        self
+    }
+
+    /// The longest line of a file to read, in bytes, its line end aside (default
+    /// [`DEFAULT_MAX_LINE_BYTES`], 1 MiB): a longer one is [`DataError::LineTooLong`], found
+    /// as soon as the line passes the limit. A file that is not text, `/dev/zero` or a binary
+    /// file, fails here quickly. Lines inside a quoted field count separately.
+    pub fn max_line_bytes(mut self, limit: u64) -> Self {
+        self.max_line_bytes = limit;
+        self
     }
 
     /// Whether the first line is a header to skip (default `false`). It is skipped unread,
@@ -650,29 +1153,141 @@ impl Csv {
         self.read(Target::Values)
     }
 
+    /// Reads rows of `I + 1` fields: `I` inputs, then a class label, any text (`setosa`,
+    /// `spam`, `7`), one-hot encoded into a target of width `O`. The classes are the distinct
+    /// labels sorted (as scikit-learn's `LabelEncoder` numbers them), returned as [`Labels`];
+    /// more distinct labels than `O` holds (2 for `O == 1`) is [`DataError::Labels`].
+    pub fn labels<T: Float, const I: usize, const O: usize>(
+        &self,
+    ) -> Result<(Dataset<T, I, O>, Labels), DataError> {
+        if O == 0 {
+            return Err(DataError::NoClasses);
+        }
+        let (data, labels) = self.read_with(Target::Label(None))?;
+        Ok((data, labels.unwrap_or_default()))
+    }
+
+    /// [`Csv::labels`] with the classes of `labels` (those of the training file, for a test
+    /// file): a label not among them is an error naming its row.
+    pub fn classes_with_labels<T: Float, const I: usize, const O: usize>(
+        &self,
+        labels: &Labels,
+    ) -> Result<Dataset<T, I, O>, DataError> {
+        if O == 0 {
+            return Err(DataError::NoClasses);
+        }
+        self.read_with(Target::Label(Some(labels))).map(|(data, _)| data)
+    }
+
     /// Reads the whole source into memory and parses it.
     fn read<T: Float, const I: usize, const O: usize>(
         &self,
-        target: Target,
+        target: Target<'_>,
     ) -> Result<Dataset<T, I, O>, DataError> {
+        self.read_with(target).map(|(data, _)| data)
+    }
+
+    /// Reads the whole source into memory and parses it; the labels found, for text labels.
+    fn read_with<T: Float, const I: usize, const O: usize>(
+        &self,
+        target: Target<'_>,
+    ) -> Result<(Dataset<T, I, O>, Option<Labels>), DataError> {
         match &self.source {
             Source::File(path) => {
-                let bytes = std::fs::read(path)
-                    .map_err(|error| DataError::Io { path: path.clone(), error })?;
-                self.parse(&path.display().to_string(), &bytes, target)
+                let name = path.display().to_string();
+                let bytes = self.read_file(path, &name)?;
+                self.parse(&name, &bytes, target)
             }
             Source::Text(text) => self.parse(TEXT_NAME, text.as_bytes(), target),
         }
     }
 
-    /// Reads every row of `bytes`, called `file` in errors.
+    /// Reads the file at `path`, called `name` in errors, within the limits of size and line
+    /// length, in blocks, so that a file beyond them is never read whole.
+    fn read_file(&self, path: &Path, name: &str) -> Result<Vec<u8>, DataError> {
+        use std::io::Read;
+
+        let io_error = |error| DataError::Io { path: path.to_path_buf(), error };
+        let mut file = std::fs::File::open(path).map_err(io_error)?;
+        let mut bytes = Vec::new();
+        let mut block = vec![0_u8; 64 * 1024];
+        // The length of the line being read, its number, and the byte before (a line ends at
+        // `\n`, `\r\n` or a lone `\r`, as the reader counts them).
+        let (mut line_bytes, mut line, mut previous) = (0_u64, 1_u64, 0_u8);
+        loop {
+            let read = match file.read(&mut block) {
+                Ok(0) => break,
+                Ok(read) => read,
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+                Err(error) => return Err(io_error(error)),
+            };
+            let block = &block[..read];
+            for &b in block {
+                let ends = b == b'\r' || (b == b'\n' && previous != b'\r');
+                previous = b;
+                if b == b'\n' || b == b'\r' {
+                    line += u64::from(ends);
+                    line_bytes = 0;
+                } else {
+                    line_bytes += 1;
+                    if line_bytes > self.max_line_bytes {
+                        let limit = self.max_line_bytes;
+                        return Err(DataError::LineTooLong { file: name.to_string(), line, limit });
+                    }
+                }
+            }
+            if bytes.len() as u64 + read as u64 > self.max_bytes {
+                return Err(DataError::TooLarge { file: name.to_string(), limit: self.max_bytes });
+            }
+            bytes.extend_from_slice(block);
+        }
+        Ok(bytes)
+    }
+
+    /// Reads every row of `bytes`, called `file` in errors. A quote that is never closed
+    /// swallows the rest of the file into one field; it is reported as such, unless a row
+    /// before it has an error of its own.
     fn parse<T: Float, const I: usize, const O: usize>(
         &self,
         file: &str,
         bytes: &[u8],
-        target: Target,
-    ) -> Result<Dataset<T, I, O>, DataError> {
+        target: Target<'_>,
+    ) -> Result<(Dataset<T, I, O>, Option<Labels>), DataError> {
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        let Some((offset, field)) = unterminated_quote(bytes, self.delimiter) else {
+            return self.parse_rows(file, bytes, target);
+        };
+        let line = Lines { bytes, scanned: 0, line: 1 }.line_of(offset);
+        let quote = DataError::Row {
+            file: file.to_string(),
+            line,
+            column: Some(field + 1),
+            expected: "a closing quote `\"`".to_string(),
+            found: "the end of the file".to_string(),
+            help: Some("the quote that opens this field is never closed".to_string()),
+        };
+        // The rows before the quote are read as they are; the rest is the quoted field.
+        let mut errors: Vec<DataError> = match self.parse_rows::<T, I, O>(file, bytes, target) {
+            Ok(_) => Vec::new(),
+            Err(DataError::Rows { errors, .. }) => errors,
+            Err(error) => vec![error],
+        };
+        errors.retain(|e| e.first_line().is_some_and(|before| before < line));
+        if errors.is_empty() {
+            return Err(quote);
+        }
+        errors.push(quote);
+        Err(DataError::Rows { errors, stopped: false })
+    }
+
+    /// Reads every row of `bytes` (without a byte order mark), called `file` in errors,
+    /// collecting the bad rows' errors up to [`Csv::max_errors`].
+    fn parse_rows<T: Float, const I: usize, const O: usize>(
+        &self,
+        file: &str,
+        bytes: &[u8],
+        target: Target<'_>,
+    ) -> Result<(Dataset<T, I, O>, Option<Labels>), DataError> {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
@@ -680,10 +1295,17 @@ impl Csv {
             .delimiter(self.delimiter)
             .from_reader(bytes);
         let (fields, layout) = match target {
-            Target::Class => (I + 1, format!("{} and 1 class", count(I, "input"))),
+            Target::Class | Target::Label(_) => {
+                (I + 1, format!("{} and 1 class", count(I, "input")))
+            }
             Target::Values => (I + O, format!("{} and {}", count(I, "input"), count(O, "target"))),
         };
         let mut data = Dataset { inputs: Vec::new(), targets: Vec::new() };
+        // Text labels of the rows read, and the cells to fill with a column's mean.
+        let mut texts: Vec<String> = Vec::new();
+        let mut holes: Vec<(usize, usize)> = Vec::new();
+        let mut errors = Vec::new();
+        let mut stopped = false;
         let mut record = csv::ByteRecord::new();
         let mut lines = Lines { bytes, scanned: 0, line: 1 };
         let mut first = true;
@@ -697,6 +1319,10 @@ impl Csv {
             if record.len() == 1 && record[0].is_empty() {
                 continue;
             }
+            if errors.len() >= self.max_errors {
+                stopped = true;
+                break;
+            }
             let start = record.position().map_or(0, |p| p.byte());
             let row = Row {
                 file,
@@ -709,42 +1335,225 @@ impl Csv {
             if skip {
                 continue;
             }
-            if record.len() != fields {
-                return Err(row.error(
-                    None,
-                    format!("{} ({layout})", count(fields, "field")),
-                    record.len().to_string(),
-                    true,
-                ));
-            }
-            let mut input = SVector::<T, I>::zeros();
-            for (j, x) in input.iter_mut().enumerate() {
-                *x = row.number(j)?;
-            }
-            let mut output = SVector::<T, O>::zeros();
-            match target {
-                Target::Class => {
-                    let class = row.class(I, O)?;
-                    if O == 1 {
-                        output[0] = T::lit(class as f64);
-                    } else {
-                        output[class] = T::one();
-                    }
+            match self.sample::<T, I, O>(&row, target, fields, &layout) {
+                Ok(Some(sample)) => {
+                    let index = data.inputs.len();
+                    holes.extend(sample.holes.iter().map(|&column| (index, column)));
+                    data.inputs.push(sample.input);
+                    data.targets.push(sample.output);
+                    texts.extend(sample.label);
                 }
-                Target::Values => {
-                    for (j, y) in output.iter_mut().enumerate() {
-                        *y = row.number(I + j)?;
+                Ok(None) => {}
+                Err(error) => {
+                    // A first row of the wrong width says the file's layout is not the one
+                    // asked for; every row would repeat it.
+                    let layout = matches!(error, DataError::Row { column: None, .. });
+                    let first_row = data.inputs.is_empty() && errors.is_empty();
+                    errors.push(error);
+                    if layout && first_row {
+                        break;
                     }
                 }
             }
-            data.inputs.push(input);
-            data.targets.push(output);
         }
+        match errors.len() {
+            0 => {}
+            1 if !stopped || self.max_errors == 1 => return Err(errors.remove(0)),
+            _ => return Err(DataError::Rows { errors, stopped }),
+        }
+        self.fill(&mut data, &holes)?;
+        let labels = match target {
+            Target::Label(given) => Some(encode(file, &mut data, &texts, given)?),
+            _ => None,
+        };
         if data.is_empty() {
             return Err(DataError::Empty { file: file.to_string() });
         }
-        Ok(data)
+        Ok((data, labels))
     }
+
+    /// One row as a sample; `None` for a row dropped by [`Missing::Drop`].
+    fn sample<T: Float, const I: usize, const O: usize>(
+        &self,
+        row: &Row<'_>,
+        target: Target<'_>,
+        fields: usize,
+        layout: &str,
+    ) -> Result<Option<Sample<T, I, O>>, DataError> {
+        if row.record.len() != fields {
+            return Err(row.error(
+                None,
+                format!("{} ({layout})", count(fields, "field")),
+                row.record.len().to_string(),
+                true,
+            ));
+        }
+        let drop = self.missing == Missing::Drop;
+        let mut sample: Sample<T, I, O> = Sample {
+            input: SVector::zeros(),
+            output: SVector::zeros(),
+            label: None,
+            holes: Vec::new(),
+        };
+        for j in 0..I {
+            if self.missing != Missing::Error && is_missing(row.field(j)) {
+                if drop {
+                    return Ok(None);
+                }
+                sample.holes.push(j);
+            } else {
+                sample.input[j] = row.number(j)?;
+            }
+        }
+        let targets = match target {
+            Target::Values => I..I + O,
+            Target::Class | Target::Label(_) => I..I + 1,
+        };
+        if drop && targets.clone().any(|j| is_missing(row.field(j))) {
+            return Ok(None);
+        }
+        match target {
+            Target::Class => {
+                let class = row.class(I, O)?;
+                if O == 1 {
+                    sample.output[0] = T::lit(class as f64);
+                } else {
+                    sample.output[class] = T::one();
+                }
+            }
+            Target::Values => {
+                for (j, y) in sample.output.iter_mut().enumerate() {
+                    *y = row.number(I + j)?;
+                }
+            }
+            Target::Label(given) => sample.label = Some(row.label(I, given)?),
+        }
+        Ok(Some(sample))
+    }
+
+    /// Fills the missing cells `(sample, column)` as [`Csv::missing`] says.
+    fn fill<T: Float, const I: usize, const O: usize>(
+        &self,
+        data: &mut Dataset<T, I, O>,
+        holes: &[(usize, usize)],
+    ) -> Result<(), DataError> {
+        let value = match self.missing {
+            Missing::Error | Missing::Drop => return Ok(()),
+            Missing::Value(v) => {
+                if let Some(&(row, column)) = holes.first().filter(|_| !v.is_finite()) {
+                    return Err(DataError::NotFinite { field: "inputs", row, column, value: v });
+                }
+                [T::lit(v); I]
+            }
+            Missing::Mean => {
+                let (mut sums, mut counts) = ([0.0_f64; I], [0_usize; I]);
+                for x in &data.inputs {
+                    for j in 0..I {
+                        sums[j] += x[j].as_f64();
+                        counts[j] += 1;
+                    }
+                }
+                // The holes hold 0 and count as values: take them out.
+                for &(_, column) in holes {
+                    counts[column] -= 1;
+                }
+                let mut means = [T::zero(); I];
+                for j in 0..I {
+                    if counts[j] > 0 {
+                        means[j] = T::lit(sums[j] / counts[j] as f64);
+                    }
+                }
+                means
+            }
+        };
+        for &(row, column) in holes {
+            data.inputs[row][column] = value[column];
+        }
+        Ok(())
+    }
+}
+
+/// One row read: its input and target, its text label, and its missing input columns.
+struct Sample<T, const I: usize, const O: usize> {
+    input: SVector<T, I>,
+    output: SVector<T, O>,
+    label: Option<String>,
+    holes: Vec<usize>,
+}
+
+/// One-hot encodes the text labels `texts` (one per sample) into the targets: by `given`, or
+/// by the sorted distinct labels, which are returned.
+fn encode<T: Float, const I: usize, const O: usize>(
+    file: &str,
+    data: &mut Dataset<T, I, O>,
+    texts: &[String],
+    given: Option<&Labels>,
+) -> Result<Labels, DataError> {
+    let labels = match given {
+        Some(labels) => labels.clone(),
+        None => {
+            let mut names: Vec<String> = texts.to_vec();
+            names.sort_unstable();
+            names.dedup();
+            Labels { names }
+        }
+    };
+    if labels.names.len() > class_slots(O) {
+        return Err(DataError::Labels {
+            file: file.to_string(),
+            found: labels.names,
+            classes: class_slots(O),
+        });
+    }
+    for (y, text) in data.targets.iter_mut().zip(texts) {
+        // Every label is known: found here, or checked against `given` row by row.
+        let class = labels.index(text).unwrap_or(0);
+        *y = SVector::zeros();
+        if O == 1 {
+            y[0] = T::lit(class as f64);
+        } else {
+            y[class] = T::one();
+        }
+    }
+    Ok(labels)
+}
+/// Where a quoted field that is never closed starts: its opening quote's byte offset and the
+/// field's index in its row, or `None` if every quote is closed.
+///
+/// The states are the `csv` crate's: a quote opens a quoted field only as a field's first
+/// byte; inside, `""` is a quote and a lone `"` closes the field; anything else is literal.
+fn unterminated_quote(bytes: &[u8], delimiter: u8) -> Option<(usize, usize)> {
+    #[derive(PartialEq)]
+    enum State {
+        Start,
+        Unquoted,
+        Quoted,
+        QuoteInQuoted,
+    }
+    let (mut state, mut field, mut opened) = (State::Start, 0, 0);
+    for (i, &b) in bytes.iter().enumerate() {
+        let end_of_line = b == b'\n' || b == b'\r';
+        state = match state {
+            State::Start | State::Unquoted | State::QuoteInQuoted if end_of_line => {
+                field = 0;
+                State::Start
+            }
+            State::Start | State::Unquoted | State::QuoteInQuoted if b == delimiter => {
+                field += 1;
+                State::Start
+            }
+            State::Start if b == b'"' => {
+                opened = i;
+                State::Quoted
+            }
+            State::Start | State::Unquoted => State::Unquoted,
+            State::Quoted if b == b'"' => State::QuoteInQuoted,
+            State::Quoted => State::Quoted,
+            State::QuoteInQuoted if b == b'"' => State::Quoted,
+            State::QuoteInQuoted => State::Unquoted,
+        };
+    }
+    (state == State::Quoted).then_some((opened, field))
 }
 
 /// A reading error of the `csv` crate as a [`DataError`]. Records are read as bytes, from
@@ -850,6 +1659,25 @@ impl Row<'_> {
             return Err(fail(&format!("a number within the range of {}", T::NAME), false));
         }
         Ok(value)
+    }
+
+    /// Field `index` as a class label: text on one line, among `given` if there are labels.
+    fn label(&self, index: usize, given: Option<&Labels>) -> Result<String, DataError> {
+        let field = self.field(index);
+        let fail = |expected: String| self.error(Some(index), expected, describe(field), false);
+        let Ok(text) = std::str::from_utf8(field) else {
+            return Err(fail("a label in UTF-8".to_string()));
+        };
+        if text.is_empty() || text.contains(['\n', '\r']) {
+            return Err(fail("a label on one line".to_string()));
+        }
+        if let Some(labels) = given {
+            if labels.index(text).is_none() {
+                let names: Vec<String> = labels.names.iter().map(|n| format!("{n:?}")).collect();
+                return Err(fail(format!("one of the labels {}", names.join(", "))));
+            }
+        }
+        Ok(text.to_string())
     }
 
     /// Field `index` as a class index below `classes` (below 2 for `classes == 1`).
@@ -1136,9 +1964,74 @@ mod tests {
     }
 
     #[test]
+    fn unterminated_quotes_are_reported_where_they_open() {
+        let cases = [
+            ("1,2,0\n3,\"4,1\n5,6,1\n", 2, 2),
+            ("\"1,2,0\n", 1, 1),
+            ("1,2,0\r\n\r\n3,4,\"1\n", 3, 3),
+            ("1,\"a\"\"b,0\n", 1, 2),
+        ];
+        for (text, line, column) in cases {
+            assert_eq!(
+                class_error::<2, 3>(text),
+                format!(
+                    "<input>:{line}:{column}: expected a closing quote `\"`, found the end of \
+                     the file; the quote that opens this field is never closed"
+                ),
+                "reading {text:?}"
+            );
+        }
+        // A row before the quote with an error of its own reports that error too.
+        assert_eq!(
+            class_error::<2, 3>("1,x,0\n3,\"4,1\n"),
+            "<input>:1:2: expected a number, found \"x\"; if the first line is a header, skip \
+             it with `.header(true)`\n<input>:2:2: expected a closing quote `\"`, found the end \
+             of the file; the quote that opens this field is never closed"
+        );
+        // Closed quotes, quotes inside unquoted fields, and escaped quotes are fine.
+        assert_eq!(unterminated_quote(b"\"1\",\"\"\"\",a\"b\n\"x\ny\"", b','), None);
+        assert_eq!(unterminated_quote(b"1;\"2", b';'), Some((2, 1)));
+        // The field swallowed would have parsed: the quote is still an error.
+        let error = Csv::from_text("1,\"2\n").values::<f64, 1, 1>().unwrap_err();
+        assert!(error.to_string().starts_with("<input>:1:2: expected a closing quote"), "{error}");
+    }
+
+    #[test]
+    fn files_beyond_the_limits_are_errors_before_they_are_read_whole() {
+        let path = std::env::temp_dir().join(format!("nn-data-limits-{}.csv", std::process::id()));
+        std::fs::write(&path, "1,2\r\n3,4\r5,6666\n").unwrap();
+        let name = path.display().to_string();
+        let read = |csv: Csv| csv.values::<f64, 1, 1>().map(|d| d.len()).map_err(|e| e.to_string());
+        assert_eq!(read(Csv::new(&path)), Ok(3));
+        assert_eq!(
+            read(Csv::new(&path).max_bytes(10)),
+            Err(format!(
+                "{name}: the file is larger than the limit of 10 bytes; \
+                 raise it with `.max_bytes(n)` if the file is right"
+            ))
+        );
+        assert_eq!(
+            read(Csv::new(&path).max_line_bytes(5)),
+            Err(format!(
+                "{name}:3: the line is longer than the limit of 5 bytes; \
+                 is this a CSV file? (raise the limit with `.max_line_bytes(n)` if it is)"
+            ))
+        );
+        assert_eq!(read(Csv::new(&path).max_line_bytes(6).max_bytes(16)), Ok(3));
+        std::fs::remove_file(&path).unwrap();
+        #[cfg(unix)]
+        {
+            // An endless file without a line end stops at the line limit, at once.
+            let error = Csv::new("/dev/zero").values::<f32, 1, 1>().unwrap_err();
+            assert!(matches!(error, DataError::LineTooLong { line: 1, limit: 1_048_576, .. }));
+            assert!(error.to_string().starts_with("/dev/zero:1: the line is longer than"));
+        }
+    }
+
+    #[test]
     fn non_utf8_fields() {
         let text = b"0,0\n\xff\xfe,1\n";
-        let data = Csv { source: Source::Text(String::new()), header: false, delimiter: b',' };
+        let data = Csv::with_source(Source::Text(String::new()));
         let error = data.parse::<f64, 1, 2>(TEXT_NAME, text, Target::Class).unwrap_err();
         assert_eq!(
             error.to_string(),

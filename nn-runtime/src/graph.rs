@@ -41,6 +41,12 @@ pub enum GraphError {
         /// Its column.
         column: usize,
     },
+    /// The weights of a row of `A + I` sum to infinity (each is finite, but together they
+    /// exceed the scalar's range): the row's scale `1 / sqrt(d_i)` would be 0 and zero the row.
+    RowSumOverflow {
+        /// The row.
+        row: usize,
+    },
     /// The network's input width is not `F * N + N * N`.
     Width {
         /// The width asked for.
@@ -63,6 +69,10 @@ impl fmt::Display for GraphError {
                 f,
                 "the adjacency is not symmetric: entries ({row}, {column}) and ({column}, {row}) differ; graph convolutions need an undirected graph"
             ),
+            GraphError::RowSumOverflow { row } => write!(
+                f,
+                "the weights of adjacency row {row} sum to more than the scalar type holds; scale the weights down"
+            ),
             GraphError::Width { expected, found } => write!(
                 f,
                 "the network takes {expected} values per sample, but the features and the adjacency make {found}"
@@ -73,7 +83,8 @@ impl fmt::Display for GraphError {
 
 impl std::error::Error for GraphError {}
 
-/// Checks that `a` can be a graph convolution's adjacency: finite, non-negative, symmetric.
+/// Checks that `a` can be a graph convolution's adjacency: finite, non-negative, symmetric,
+/// and each row of `A + I` with a finite sum (the degree [`normalize`] divides by).
 ///
 /// ```
 /// use nn_runtime::graph::{check_adjacency, GraphError};
@@ -99,6 +110,47 @@ pub fn check_adjacency<T: Float, const N: usize>(a: &SMatrix<T, N, N>) -> Result
                 return Err(GraphError::NotSymmetric { row, column });
             }
         }
+    }
+    for row in 0..N {
+        if !(a.row(row).sum() + T::one()).is_finite() {
+            return Err(GraphError::RowSumOverflow { row });
+        }
+    }
+    Ok(())
+}
+
+/// Checks an input vector of a graph network built without [`graph_input`] (by hand, or read
+/// from a file): its width is `F * N + N * N`, and its adjacency, the last `N * N` values
+/// column after column, passes [`check_adjacency`]. The features are not checked.
+///
+/// ```
+/// use nn_runtime::graph::{check_input, GraphError};
+/// use nalgebra::SVector;
+///
+/// // One feature on each of 2 nodes, then the 2 x 2 adjacency.
+/// let x = SVector::<f32, 6>::from([0.5, -0.5, 0.0, 1.0, 1.0, 0.0]);
+/// assert_eq!(check_input::<f32, 1, 2, 6>(&x), Ok(()));
+/// let big = SVector::<f32, 6>::from([0.5, -0.5, 3e38, 3e38, 3e38, 0.0]);
+/// assert_eq!(check_input::<f32, 1, 2, 6>(&big), Err(GraphError::RowSumOverflow { row: 0 }));
+/// ```
+pub fn check_input<T: Float, const F: usize, const N: usize, const W: usize>(
+    x: &SVector<T, W>,
+) -> Result<(), GraphError> {
+    let found = F * N + N * N;
+    if found != W {
+        return Err(GraphError::Width { expected: W, found });
+    }
+    let adjacency = SMatrix::<T, N, N>::from_column_slice(&x.as_slice()[F * N..]);
+    check_adjacency(&adjacency)
+}
+
+/// [`check_input`] on every input of a data set's `inputs`; the error comes with the index
+/// of the first sample that fails.
+pub fn check_inputs<T: Float, const F: usize, const N: usize, const W: usize>(
+    inputs: &[SVector<T, W>],
+) -> Result<(), (usize, GraphError)> {
+    for (i, x) in inputs.iter().enumerate() {
+        check_input::<T, F, N, W>(x).map_err(|error| (i, error))?;
     }
     Ok(())
 }
@@ -251,5 +303,35 @@ mod tests {
         assert_eq!(&x.as_slice()[8..], graph().as_slice());
         let error = graph_input::<f64, 2, 4, 20>(&features, &graph()).unwrap_err();
         assert_eq!(error, GraphError::Width { expected: 20, found: 24 });
+    }
+
+    #[test]
+    fn hand_built_inputs_get_the_checks_of_graph_input() {
+        // A 3e38 weight alone is finite, but two in a row of f32 sum to infinity.
+        let mut a = SMatrix::<f32, 3, 3>::zeros();
+        for (i, j) in [(0, 1), (0, 2)] {
+            a[(i, j)] = 3e38;
+            a[(j, i)] = 3e38;
+        }
+        assert_eq!(check_adjacency(&a), Err(GraphError::RowSumOverflow { row: 0 }));
+        let features = SMatrix::<f32, 2, 3>::zeros();
+        let error = graph_input::<f32, 2, 3, 15>(&features, &a).unwrap_err();
+        assert_eq!(error, GraphError::RowSumOverflow { row: 0 });
+        // The same adjacency written into the vector by hand.
+        let mut x = SVector::<f32, 15>::zeros();
+        x.as_mut_slice()[6..].copy_from_slice(a.as_slice());
+        assert_eq!(check_input::<f32, 2, 3, 15>(&x), Err(GraphError::RowSumOverflow { row: 0 }));
+        let good = graph_input::<f64, 2, 4, 24>(&SMatrix::zeros(), &graph()).unwrap();
+        let mut directed = good;
+        directed[8 + 4] = 7.0; // entry (0, 1), column-major after the 8 features
+        assert_eq!(check_inputs::<f64, 2, 4, 24>(&[good, good]), Ok(()));
+        assert_eq!(
+            check_inputs::<f64, 2, 4, 24>(&[good, directed]),
+            Err((1, GraphError::NotSymmetric { row: 1, column: 0 }))
+        );
+        assert_eq!(
+            check_input::<f64, 2, 4, 20>(&SVector::zeros()),
+            Err(GraphError::Width { expected: 20, found: 24 })
+        );
     }
 }

@@ -57,6 +57,12 @@
 //! one slope; [`list_safetensors`] shows how each name of a file will map before loading. The
 //! facade crate's docs, "From PyTorch", have the whole correspondence.
 //!
+//! # Saving never destroys the old file
+//!
+//! [`save_safetensors`] writes a temporary file beside the target, flushes it to the disk and
+//! renames it over the target ([`write_atomic`]): a save that fails (a full disk, a file-size
+//! limit) or a program killed midway leaves the old file as it was, and it still loads.
+//!
 //! # What loading checks
 //!
 //! Loading is strict, like PyTorch's `load_state_dict(strict=True)`: every tensor of the
@@ -80,7 +86,8 @@ use std::fmt;
 use std::mem::size_of;
 use std::path::{Path, PathBuf};
 
-use safetensors::{Dtype, SafeTensorError, SafeTensors};
+pub(crate) use safetensors::Dtype;
+use safetensors::{SafeTensorError, SafeTensors};
 
 use crate::{Float, Network, ParamKind};
 
@@ -194,6 +201,19 @@ pub enum WeightsError {
         /// The value.
         value: f64,
     },
+    /// A finite value of a [`StateDict`] is beyond the range of the network's scalar type
+    /// (`1e39` for `f32`), where it would become an infinity.
+    #[cfg(feature = "serde")]
+    OutOfRange {
+        /// The tensor's name.
+        name: String,
+        /// The index of the first such value, in row-major order.
+        index: usize,
+        /// The value.
+        value: f64,
+        /// The network's scalar type, `"f32"` or `"f64"`.
+        expected: &'static str,
+    },
     /// The text is not the JSON of a [`StateDict`].
     #[cfg(feature = "serde")]
     Json(serde_json::Error),
@@ -302,6 +322,11 @@ impl WeightsError {
                 "tensor \"{name}\" holds {value} at index {index}; JSON has no NaN or infinity"
             ),
             #[cfg(feature = "serde")]
+            Self::OutOfRange { name, index, value, expected } => write!(
+                f,
+                "tensor \"{name}\" holds {value:e} at index {index}, beyond the range of {expected}"
+            ),
+            #[cfg(feature = "serde")]
             Self::Json(error) => write!(f, "not the JSON of a state dict: {error}"),
         }
     }
@@ -371,13 +396,72 @@ impl std::error::Error for WeightsError {
 
 /// Writes the network's parameters to the safetensors file at `path`, replacing it if it
 /// exists. See [the module docs](self) for the layout.
+///
+/// The save is atomic (see [`write_atomic`]): a save that fails, or a program killed while
+/// saving, leaves the file that was at `path` as it was.
 pub fn save_safetensors<T: Float, N: Network<T>>(
     net: &N,
     path: impl AsRef<Path>,
 ) -> Result<(), WeightsError> {
     let path = path.as_ref();
-    std::fs::write(path, to_safetensors_bytes(net))
+    write_atomic(path, &to_safetensors_bytes(net))
         .map_err(|source| WeightsError::Write { path: path.to_path_buf(), source })
+}
+
+/// Writes `bytes` to the file at `path` so that the file is, at every moment, either the old
+/// file whole or the new one whole, even if the program is killed or the machine loses power.
+///
+/// The bytes go to a new temporary file in the same directory, named
+/// `.<file name>.<process id>.<counter>.tmp`, which is flushed to the disk (`fsync`) and then
+/// renamed over `path`; the directory is flushed too, so that the rename itself is durable.
+/// If anything fails the temporary file is removed and `path` is untouched; only a program
+/// killed between creating and renaming the temporary file leaves it behind, beside an intact
+/// `path`. The new file gets the permissions a newly created file gets, not the old file's.
+///
+/// Every save of this crate's files goes through it.
+pub fn write_atomic(path: impl AsRef<Path>, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let path = path.as_ref();
+    let Some(name) = path.file_name() else {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "the path names no file (it ends in `..` or is a root)",
+        ));
+    };
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut temp_name = std::ffi::OsString::from(".");
+    temp_name.push(name);
+    let unique = COUNTER.fetch_add(1, Ordering::Relaxed);
+    temp_name.push(format!(".{}.{unique}.tmp", std::process::id()));
+    let temp = dir.join(temp_name);
+
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&temp)?;
+    let written = file.write_all(bytes).and_then(|()| file.sync_all());
+    drop(file);
+    if let Err(error) = written.and_then(|()| std::fs::rename(&temp, path)) {
+        // The temporary file is ours and useless; failing to remove it changes nothing.
+        let _ = std::fs::remove_file(&temp);
+        return Err(error);
+    }
+    sync_dir(dir)
+}
+
+/// Flushes a directory's entries to the disk, so that a rename into it survives a crash.
+#[cfg(unix)]
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::File::open(dir)?.sync_all()
+}
+
+/// Directories cannot be opened as files here; the rename is as durable as the system makes it.
+#[cfg(not(unix))]
+fn sync_dir(_dir: &Path) -> std::io::Result<()> {
+    Ok(())
 }
 
 /// Reads the safetensors file at `path` into the network's parameters, after checking that
@@ -476,6 +560,123 @@ pub fn from_safetensors_bytes<T: Float, N: Network<T>>(
     // The crate has checked that each tensor's data is exactly as long as its shape and dtype
     // say, so every scalar below is found. The bytes are copied, not reinterpreted in place:
     // a tensor's data need not be aligned for `T`.
+    let size = size_of::<T>();
+    net.visit_mut(&mut |p| {
+        let Some(tensor) = tensors.get(p.name) else { return };
+        let (rows, cols) = p.shape;
+        if rows == 0 {
+            return;
+        }
+        for (k, value) in p.values.iter_mut().enumerate() {
+            let (r, c) = (k % rows, k / rows);
+            let at = (r * cols + c) * size;
+            if let Some(read) = tensor.data().get(at..at + size).and_then(read_le) {
+                *value = read;
+            }
+        }
+    });
+    Ok(())
+}
+
+/// A tensor to write into a safetensors file: a checkpoint's pieces.
+pub(crate) struct OwnedTensor {
+    /// Its name in the file.
+    pub name: String,
+    /// Its scalar type.
+    pub dtype: Dtype,
+    /// Its shape.
+    pub shape: Vec<usize>,
+    /// Its values, little-endian, row-major.
+    pub bytes: Vec<u8>,
+}
+
+/// Appends the tensors of `net`, named `prefix` + their own names, laid out as
+/// [`to_safetensors_bytes`] lays them out.
+pub(crate) fn push_network<T: Float, N: Network<T>>(
+    net: &N,
+    prefix: &str,
+    out: &mut Vec<OwnedTensor>,
+) {
+    net.visit(&mut |p| {
+        let (rows, cols) = p.shape;
+        let mut bytes = Vec::with_capacity(std::mem::size_of_val(p.values));
+        for r in 0..rows {
+            for c in 0..cols {
+                if let Some(value) = p.values.get(c * rows + r) {
+                    push_le(value, &mut bytes);
+                }
+            }
+        }
+        let shape = torch_shape(p.kind, p.shape);
+        out.push(OwnedTensor {
+            name: format!("{prefix}{}", p.name),
+            dtype: dtype_of::<T>(),
+            shape,
+            bytes,
+        });
+    });
+}
+
+/// The bytes of a safetensors file of `tensors` with `metadata` in its header.
+pub(crate) fn serialize_tensors(
+    tensors: &[OwnedTensor],
+    metadata: HashMap<String, String>,
+) -> Result<Vec<u8>, WeightsError> {
+    let format = |e: SafeTensorError| WeightsError::Format { reason: e.to_string() };
+    let mut views = Vec::with_capacity(tensors.len());
+    for t in tensors {
+        let view = safetensors::tensor::TensorView::new(t.dtype, t.shape.clone(), &t.bytes);
+        views.push((t.name.as_str(), view.map_err(format)?));
+    }
+    safetensors::serialize(views, Some(metadata)).map_err(format)
+}
+
+/// Parses a safetensors file and its header's metadata.
+pub(crate) fn parse_file(
+    bytes: &[u8],
+) -> Result<(SafeTensors<'_>, HashMap<String, String>), WeightsError> {
+    if oversized_number(bytes) {
+        return Err(WeightsError::Format {
+            reason: "its header holds a number larger than any shape or offset can be".to_string(),
+        });
+    }
+    let file = SafeTensors::deserialize(bytes).map_err(|e| format_error(e, bytes))?;
+    let (_, metadata) = SafeTensors::read_metadata(bytes).map_err(|e| format_error(e, bytes))?;
+    Ok((file, metadata.metadata().clone().unwrap_or_default()))
+}
+
+/// Reads the tensors named `prefix` + each tensor's name of `net` from `file` into `net`,
+/// after checking them all (presence, shape, scalar type); on error `net` is unchanged.
+/// Other tensors of the file are not looked at.
+pub(crate) fn read_network<T: Float, N: Network<T>>(
+    net: &mut N,
+    file: &SafeTensors<'_>,
+    prefix: &str,
+) -> Result<(), WeightsError> {
+    let mut tensors = HashMap::new();
+    let mut missing = Vec::new();
+    for (name, shape) in expected_tensors(net) {
+        let full = format!("{prefix}{name}");
+        let Ok(tensor) = file.tensor(&full) else {
+            missing.push(full);
+            continue;
+        };
+        if tensor.shape() != shape.as_slice() {
+            return Err(WeightsError::Shape {
+                name: full,
+                found: tensor.shape().to_vec(),
+                expected: shape,
+            });
+        }
+        if tensor.dtype() != dtype_of::<T>() {
+            let found = tensor.dtype().to_string();
+            return Err(WeightsError::Dtype { name: full, found, expected: T::NAME });
+        }
+        tensors.insert(name, tensor);
+    }
+    if !missing.is_empty() {
+        return Err(WeightsError::Names { missing, unexpected: Vec::new() });
+    }
     let size = size_of::<T>();
     net.visit_mut(&mut |p| {
         let Some(tensor) = tensors.get(p.name) else { return };
@@ -690,20 +891,57 @@ mod state_dict {
     /// model.state_dict().items()}`, written with `json.dump`.
     ///
     /// Values are held as `f64`. An `f32` network's values widen exactly, and loading narrows
-    /// them back to the same `f32` (other values round to the nearest `f32`, and beyond its
-    /// range become infinite), so a network's state dict loads back bit for bit, NaN payloads
-    /// aside. JSON itself holds only finite numbers: [`StateDict::to_json`] rejects NaN and
+    /// them back to the same `f32` (other values round to the nearest `f32`; values beyond its
+    /// range are an error), so a network's state dict loads back bit for bit, NaN payloads
+    /// aside. Reading JSON rejects a tensor name that appears twice and fields of a tensor
+    /// other than `shape` and `data`. JSON itself holds only finite numbers: [`StateDict::to_json`] rejects NaN and
     /// infinities, and writes each value with the shortest decimal that reads back as the
     /// same `f64`.
-    #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+    #[derive(Clone, Debug, Default, PartialEq, Serialize)]
     #[serde(transparent)]
     pub struct StateDict {
         /// The tensors, by name.
         pub tensors: BTreeMap<String, Tensor>,
     }
 
-    /// One tensor of a [`StateDict`].
+    /// Reads the map of tensors, rejecting a name that appears twice (a map type would keep
+    /// the last one silently).
+    impl<'de> Deserialize<'de> for StateDict {
+        fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct Tensors;
+
+            impl<'de> serde::de::Visitor<'de> for Tensors {
+                type Value = StateDict;
+
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("a map from tensor names to tensors")
+                }
+
+                fn visit_map<A: serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> Result<StateDict, A::Error> {
+                    let mut tensors = BTreeMap::new();
+                    while let Some((name, tensor)) = map.next_entry::<String, Tensor>()? {
+                        if tensors.contains_key(&name) {
+                            return Err(serde::de::Error::custom(format_args!(
+                                "tensor \"{name}\" appears twice"
+                            )));
+                        }
+                        tensors.insert(name, tensor);
+                    }
+                    Ok(StateDict { tensors })
+                }
+            }
+
+            deserializer.deserialize_map(Tensors)
+        }
+    }
+
+    /// One tensor of a [`StateDict`]. Reading one rejects fields other than `shape` and
+    /// `data`, and either field twice.
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
     pub struct Tensor {
         /// PyTorch's shape: `[OUT, IN]` for a weight, `[N]` for a vector.
         pub shape: Vec<usize>,
@@ -733,8 +971,10 @@ mod state_dict {
 
         /// Writes the tensors into the network's parameters, after the checks of
         /// [`from_safetensors_bytes`](super::from_safetensors_bytes) (names and shapes; JSON
-        /// has no scalar types, so values are converted) and a check that each tensor has as
-        /// many values as its shape holds. On error the network is unchanged.
+        /// has no scalar types, so values are converted), a check that each tensor has as
+        /// many values as its shape holds, and one that every finite value stays finite in
+        /// the network's type ([`WeightsError::OutOfRange`]). On error the network is
+        /// unchanged.
         pub fn load_into<T: Float, N: Network<T>>(&self, net: &mut N) -> Result<(), WeightsError> {
             let expected = expected_tensors(net);
             check_names(&expected, self.tensors.keys().map(String::as_str))?;
@@ -753,6 +993,15 @@ mod state_dict {
                         name: name.to_string(),
                         shape: shape.clone(),
                         found: tensor.data.len(),
+                    });
+                }
+                let overflows = |&v: &f64| v.is_finite() && !T::lit(v).is_finite();
+                if let Some(index) = tensor.data.iter().position(overflows) {
+                    return Err(WeightsError::OutOfRange {
+                        name: name.to_string(),
+                        index,
+                        value: tensor.data[index],
+                        expected: T::NAME,
                     });
                 }
             }

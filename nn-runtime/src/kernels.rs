@@ -278,7 +278,9 @@ pub fn copy_rows<T: Float>(
 ) {
     let columns = src.chunks(src_rows.max(1)).zip(dst.chunks_mut(dst_rows.max(1)));
     for (src, dst) in columns {
-        if let Some(dst) = dst.get_mut(offset..offset + src.len()) {
+        // An offset near `usize::MAX` reaches past every slice: nothing to copy, no overflow.
+        let Some(end) = offset.checked_add(src.len()) else { return };
+        if let Some(dst) = dst.get_mut(offset..end) {
             dst.copy_from_slice(src);
         }
     }
@@ -295,7 +297,8 @@ pub fn add_rows<T: Float>(
 ) {
     let columns = src.chunks(src_rows.max(1)).zip(dst.chunks_mut(dst_rows.max(1)));
     for (src, dst) in columns {
-        if let Some(src) = src.get(offset..offset + dst.len()) {
+        let Some(end) = offset.checked_add(dst.len()) else { return };
+        if let Some(src) = src.get(offset..end) {
             add_assign(dst, src);
         }
     }
@@ -307,6 +310,23 @@ mod tests {
 
     use super::*;
     use crate::activation::{Prelu, Tanh};
+
+    #[test]
+    fn row_copies_with_huge_offsets_do_nothing_and_do_not_overflow() {
+        let src = [1.0_f64, 2.0, 3.0, 4.0];
+        let mut dst = [0.0_f64; 6];
+        for offset in [usize::MAX, usize::MAX - 1, 7] {
+            copy_rows(&src, 2, &mut dst, 3, offset);
+            assert_eq!(dst, [0.0; 6]);
+            add_rows(&src, 2, offset, &mut dst, 1);
+            assert_eq!(dst, [0.0; 6]);
+        }
+        copy_rows(&src, 2, &mut dst, 3, 1);
+        assert_eq!(dst, [0.0, 1.0, 2.0, 0.0, 3.0, 4.0]);
+        let mut part = [0.0_f64; 2];
+        add_rows(&dst, 3, 2, &mut part, 1);
+        assert_eq!(part, [2.0, 4.0]);
+    }
 
     /// A deterministic matrix with distinct entries.
     fn pattern<const R: usize, const C: usize>(salt: f64) -> SMatrix<f64, R, C> {

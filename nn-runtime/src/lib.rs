@@ -18,23 +18,30 @@ pub mod loss;
 pub mod metrics;
 mod network;
 pub mod optim;
+pub mod predict;
 mod scalar;
 pub mod summary;
 pub mod train;
 
-pub use data::{Csv, DataError, Dataset, Split, Standardizer};
+pub use data::{Csv, DataError, Dataset, Labels, Missing, Split, Standardizer};
 pub use gradcheck::{gradcheck, gradcheck_with, GradCheck, GradCheckConfig};
 pub use init::Init;
 pub use io::WeightsError;
 pub use layer::{zeroed_box, BoxedDense, Dense, Recurrent};
 pub use metrics::ConfusionMatrix;
 pub use network::{axpy, norm_squared, Model, Network, Param, ParamKind, ParamMut, StateVisitor};
-pub use optim::{clip_grad_norm, Adam, AdamW, Momentum, Optimizer, RmsProp, Schedule, Sgd};
+pub use optim::{
+    clip_grad_norm, Adam, AdamW, Momentum, Optimizer, RmsProp, Schedule, SettingError, Sgd,
+};
+pub use predict::{predict, predict_into, Predictions};
 pub use scalar::Float;
 pub use summary::{LayerInfo, Summary};
-pub use train::{TrainError, Trainer};
+pub use train::{load_checkpoint, Checkpoint, TrainError, TrainState, Trainer};
 
-/// Re-exported: every network's parameters and inputs are nalgebra matrices.
+/// Re-exported: every network's parameters and inputs are nalgebra matrices. (Linked, not
+/// inlined, in these docs: nalgebra's own documentation is where its items are described.)
+#[doc(no_inline)]
 pub use nalgebra;
 /// Re-exported so that users can name the generator types `Net::new` takes.
+#[doc(no_inline)]
 pub use rand;

@@ -1,4 +1,5 @@
-//! Measures of a classifier: accuracy, the confusion matrix, precision, recall and F1.
+//! Measures of a classifier (accuracy, the confusion matrix, precision, recall and F1) and of
+//! a regression (mean absolute and squared error, R²).
 //!
 //! Everything here is computed from predictions and targets, vectors of width `O`, and knows
 //! nothing of networks: pass it `net.forward(x)` for each sample and the data set's targets.
@@ -74,9 +75,9 @@ pub fn class_of<T: Float, const O: usize>(v: &SVector<T, O>) -> Option<usize> {
 /// for `O >= 2` the largest output against the one-hot target, for `O == 1` the output
 /// thresholded at `0.5` against the 0/1 target.
 ///
-/// Slices of unequal length are compared up to the shorter one, which is the number of
-/// samples divided by. No samples give `NaN`. A prediction or target without a class (`NaN`)
-/// counts as wrong.
+/// Slices of unequal length give `NaN`: some sample lacks its prediction or its target, so
+/// the accuracy is undefined (a mistake in the caller's data, which a number would hide).
+/// No samples give `NaN` too. A prediction or target without a class (`NaN`) counts as wrong.
 ///
 /// ```
 /// use nn_runtime::metrics::accuracy;
@@ -86,18 +87,109 @@ pub fn class_of<T: Float, const O: usize>(v: &SVector<T, O>) -> Option<usize> {
 /// let targets = [SVector::<f32, 2>::new(1.0, 0.0); 2];
 /// assert_eq!(accuracy(&predictions, &targets), 0.5);
 /// assert!(accuracy::<f32, 2>(&[], &[]).is_nan());
+/// assert!(accuracy(&predictions, &targets[..1]).is_nan()); // two predictions, one target
 /// ```
 pub fn accuracy<T: Float, const O: usize>(
     predictions: &[SVector<T, O>],
     targets: &[SVector<T, O>],
 ) -> f64 {
-    let n = predictions.len().min(targets.len());
+    if predictions.len() != targets.len() {
+        return f64::NAN;
+    }
+    let n = predictions.len();
     let correct = predictions
         .iter()
         .zip(targets)
         .filter(|(p, y)| matches!((class_of(*p), class_of(*y)), (Some(a), Some(b)) if a == b))
         .count();
     ratio(correct, n)
+}
+
+/// The mean absolute error `1/(n O) Σ_i Σ_k |p_ik - y_ik|` over every output of every
+/// sample: scikit-learn's `mean_absolute_error` averaged over the outputs. `NaN` for no
+/// samples or slices of unequal length.
+///
+/// ```
+/// use nn_runtime::metrics::mean_absolute_error;
+/// use nn_runtime::nalgebra::SVector;
+///
+/// let p = [1.0, 2.0, 4.0].map(SVector::<f64, 1>::new);
+/// let y = [1.5, 2.0, 3.0].map(SVector::<f64, 1>::new);
+/// assert_eq!(mean_absolute_error(&p, &y), 0.5);
+/// ```
+pub fn mean_absolute_error<T: Float, const O: usize>(
+    predictions: &[SVector<T, O>],
+    targets: &[SVector<T, O>],
+) -> f64 {
+    mean_over_entries(predictions, targets, |d| d.abs())
+}
+
+/// The mean squared error `1/(n O) Σ_i Σ_k (p_ik - y_ik)²`, as [`mean_absolute_error`].
+pub fn mean_squared_error<T: Float, const O: usize>(
+    predictions: &[SVector<T, O>],
+    targets: &[SVector<T, O>],
+) -> f64 {
+    mean_over_entries(predictions, targets, |d| d * d)
+}
+
+/// The mean of `f(p - y)` over all entries, `NaN` for none or unequal lengths.
+fn mean_over_entries<T: Float, const O: usize>(
+    predictions: &[SVector<T, O>],
+    targets: &[SVector<T, O>],
+    f: impl Fn(f64) -> f64,
+) -> f64 {
+    if predictions.len() != targets.len() || predictions.is_empty() || O == 0 {
+        return f64::NAN;
+    }
+    let total: f64 = predictions
+        .iter()
+        .zip(targets)
+        .flat_map(|(p, y)| p.iter().zip(y.iter()).map(|(p, y)| f(p.as_f64() - y.as_f64())))
+        .sum();
+    total / (predictions.len() * O) as f64
+}
+
+/// The coefficient of determination `R² = 1 - Σ (y - p)² / Σ (y - ȳ)²` of each output,
+/// averaged over the outputs (scikit-learn's `r2_score` with `multioutput =
+/// "uniform_average"`): 1 for perfect predictions, 0 for predicting the mean, negative for
+/// worse. An output whose targets are all equal scores 1 if predicted exactly and 0
+/// otherwise, as in scikit-learn. `NaN` for no samples or slices of unequal length.
+///
+/// ```
+/// use nn_runtime::metrics::r2;
+/// use nn_runtime::nalgebra::SVector;
+///
+/// let y = [1.0, 2.0, 3.0, 4.0].map(SVector::<f64, 1>::new);
+/// assert_eq!(r2(&y, &y), 1.0);
+/// let mean = [2.5; 4].map(SVector::<f64, 1>::new);
+/// assert_eq!(r2(&mean, &y), 0.0);
+/// let p = [1.5, 2.0, 3.0, 3.5].map(SVector::<f64, 1>::new);
+/// assert_eq!(r2(&p, &y), 0.9); // 1 - 0.5 / 5
+/// ```
+pub fn r2<T: Float, const O: usize>(
+    predictions: &[SVector<T, O>],
+    targets: &[SVector<T, O>],
+) -> f64 {
+    if predictions.len() != targets.len() || predictions.is_empty() || O == 0 {
+        return f64::NAN;
+    }
+    let n = targets.len() as f64;
+    let mut total = 0.0;
+    for k in 0..O {
+        let mean = targets.iter().map(|y| y[k].as_f64()).sum::<f64>() / n;
+        let spread: f64 = targets.iter().map(|y| (y[k].as_f64() - mean).powi(2)).sum();
+        let residual: f64 = predictions
+            .iter()
+            .zip(targets)
+            .map(|(p, y)| (y[k].as_f64() - p[k].as_f64()).powi(2))
+            .sum();
+        total += match (spread == 0.0, residual == 0.0) {
+            (_, true) => 1.0,
+            (true, false) => 0.0,
+            (false, false) => 1.0 - residual / spread,
+        };
+    }
+    total / O as f64
 }
 
 /// `numerator / denominator`, `NaN` for `0 / 0`.
@@ -162,12 +254,15 @@ impl<const O: usize> ConfusionMatrix<O> {
     }
 
     /// The matrix of `predictions` against `targets`, each vector's class read by
-    /// [`class_of`]. Slices of unequal length are compared up to the shorter one.
+    /// [`class_of`]. If the slices have unequal lengths, the samples of the longer one beyond
+    /// the shorter lack a prediction or a target, and are counted as
+    /// [`ConfusionMatrix::unclassified`], so that they lower the accuracy rather than vanish.
     pub fn from_predictions<T: Float>(
         predictions: &[SVector<T, O>],
         targets: &[SVector<T, O>],
     ) -> Self {
         let mut matrix = Self::new();
+        matrix.unclassified = predictions.len().abs_diff(targets.len());
         for (p, y) in predictions.iter().zip(targets) {
             match (class_of(y), class_of(p)) {
                 (Some(actual), Some(predicted)) => {
@@ -211,7 +306,7 @@ impl<const O: usize> ConfusionMatrix<O> {
 
     /// The fraction of all samples predicted correctly, the diagonal over
     /// [`ConfusionMatrix::samples`]; `NaN` for no samples. Equals [`accuracy`] of the same
-    /// predictions.
+    /// predictions when there are as many predictions as targets.
     pub fn accuracy(&self) -> f64 {
         let correct = (0..Self::CLASSES).map(|c| self.count(c, c)).sum();
         ratio(correct, self.samples())
@@ -256,6 +351,19 @@ impl<const O: usize> ConfusionMatrix<O> {
     /// The F1 score of the positive class, 1: [`ConfusionMatrix::class_f1`]`(1)`.
     pub fn f1(&self) -> f64 {
         self.class_f1(1)
+    }
+
+    /// The mean of the classes' F1 scores (scikit-learn's `f1_score(average = "macro")`),
+    /// over the classes that were predicted or present (the others' F1 is undefined); `NaN`
+    /// if there are none.
+    pub fn macro_f1(&self) -> f64 {
+        let scores: Vec<f64> =
+            (0..Self::CLASSES).map(|c| self.class_f1(c)).filter(|f| !f.is_nan()).collect();
+        if scores.is_empty() {
+            f64::NAN
+        } else {
+            scores.iter().sum::<f64>() / scores.len() as f64
+        }
     }
 }
 
@@ -316,10 +424,14 @@ mod tests {
         let targets = [v3([1.0, 0.0, 0.0]), v3([0.0, 0.0, 1.0]), v3([0.0, 1.0, 0.0])];
         let predictions = [v3([0.5, 0.3, 0.2]), v3([0.1, 0.1, 0.8]), v3([0.9, 0.0, 0.1])];
         assert_eq!(accuracy(&predictions, &targets), 2.0 / 3.0);
-        // Up to the shorter slice.
-        assert_eq!(accuracy(&predictions[..2], &targets), 1.0);
-        assert_eq!(accuracy(&predictions, &targets[..1]), 1.0);
-        assert!(accuracy(&predictions[..0], &targets).is_nan());
+        // Unequal lengths are undefined, not the accuracy of the shorter slice (1.0 here).
+        assert!(accuracy(&predictions[..2], &targets).is_nan());
+        assert!(accuracy(&predictions, &targets[..1]).is_nan());
+        // The matrix counts the samples without a target as unclassified.
+        let matrix = ConfusionMatrix::from_predictions(&predictions, &targets[..1]);
+        assert_eq!((matrix.samples(), matrix.unclassified()), (3, 2));
+        assert_eq!(matrix.accuracy(), 1.0 / 3.0);
+        assert!(accuracy(&predictions[..0], &targets[..0]).is_nan());
         // A NaN output is wrong, even where the target is class 0.
         let nan = [v3([f64::NAN; 3]), v3([0.1, 0.1, 0.8])];
         assert_eq!(accuracy(&nan, &targets[..2]), 0.5);
@@ -329,6 +441,36 @@ mod tests {
         assert!(matrix
             .to_string()
             .ends_with("\n1 sample without a class (NaN) is not in the table"));
+    }
+
+    #[test]
+    fn regression_metrics_match_hand_computed_values() {
+        // Two outputs: the first predicted with errors 1, -1, 0; the second exactly.
+        let y = [v2(1.0, 5.0), v2(2.0, 6.0), v2(3.0, 7.0)];
+        let p = [v2(2.0, 5.0), v2(1.0, 6.0), v2(3.0, 7.0)];
+        assert_eq!(mean_absolute_error(&p, &y), 2.0 / 6.0);
+        assert_eq!(mean_squared_error(&p, &y), 2.0 / 6.0);
+        // Output 0: residual 2 over spread 2, R² 0; output 1: exact, 1. Mean 0.5.
+        assert_eq!(r2(&p, &y), 0.5);
+        // Constant targets: exact is 1, anything else 0.
+        let flat = [v2(1.0, 1.0); 3];
+        assert_eq!(r2(&flat, &flat), 1.0);
+        assert_eq!(r2(&p, &flat), 0.0);
+        for metric in [mean_absolute_error::<f64, 2>, mean_squared_error, r2] {
+            assert!(metric(&p[..2], &y).is_nan());
+            assert!(metric(&[], &[]).is_nan());
+        }
+        let mut m = ConfusionMatrix::<3>::new();
+        for (a, p) in [(0, 0), (0, 1), (1, 1), (1, 1)] {
+            m.record(a, p);
+        }
+        // F1: class 0 2/3, class 1 4/5, class 2 undefined and left out.
+        assert!((m.macro_f1() - (2.0 / 3.0 + 0.8) / 2.0).abs() < 1e-15);
+        assert!(ConfusionMatrix::<3>::new().macro_f1().is_nan());
+    }
+
+    fn v2(a: f64, b: f64) -> SVector<f64, 2> {
+        SVector::<f64, 2>::new(a, b)
     }
 
     #[test]

@@ -150,6 +150,19 @@ pub trait Model<T: Float, const I: usize, const O: usize>: Network<T> {
     /// The output for one sample, in inference mode (dropout off).
     fn forward(&self, x: &SVector<T, I>) -> SVector<T, O>;
 
+    /// The outputs for `B` samples, one per column, in inference mode: what
+    /// [`predict`](crate::predict::predict) runs full batches through. The provided body calls
+    /// [`Model::forward`] on each column; a network's inherent `forward_batch` (the batched
+    /// kernels) is what `net.forward_batch(..)` calls.
+    fn forward_batch<const B: usize>(&self, xs: &SMatrix<T, I, B>) -> SMatrix<T, O, B> {
+        let mut ys = SMatrix::<T, O, B>::zeros();
+        for j in 0..B {
+            let x: SVector<T, I> = xs.fixed_columns::<1>(j).into_owned();
+            ys.set_column(j, &self.forward(&x));
+        }
+        ys
+    }
+
     /// The risk of one sample in inference mode: its loss plus the L2 penalty, if any.
     fn loss(&self, x: &SVector<T, I>, target: &SVector<T, O>) -> T;
 

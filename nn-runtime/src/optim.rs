@@ -61,7 +61,72 @@
 //! }
 //! ```
 
+use std::fmt;
+
 use crate::{Float, Network, ParamKind};
+
+/// A setting that cannot work: a NaN or negative learning rate, Adam's `beta1 = 1`, a zero
+/// `eps`, a patience of 0, ...
+///
+/// Returned by the optimizers' `try_new` constructors and [`Optimizer::check`], and by the
+/// trainer (inside [`TrainError::Setting`](crate::train::TrainError::Setting)) before it
+/// changes anything. Its message names the setting, its value and what it must be:
+///
+/// ```
+/// use nn_runtime::optim::Sgd;
+///
+/// let error = Sgd::try_new(-0.01).unwrap_err();
+/// assert_eq!(error.to_string(), "`learning_rate` is -0.01, but it must be a finite number, 0 or more");
+/// let error = Sgd::new(0.1).with_weight_decay(f64::NAN).check().unwrap_err();
+/// assert_eq!(error.setting, "weight_decay");
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct SettingError {
+    /// The setting, as its field or argument is called: `"learning_rate"`, `"beta1"`, ...
+    pub setting: &'static str,
+    /// Its value.
+    pub value: f64,
+    /// What it must be: `"a finite number, 0 or more"`, `"at least 0 and below 1"`, ...
+    pub expected: &'static str,
+}
+
+impl fmt::Display for SettingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` is {}, but it must be {}", self.setting, self.value, self.expected)
+    }
+}
+
+impl std::error::Error for SettingError {}
+
+/// `Ok` if `value` passes `ok`, else the error naming `setting` and what it must be.
+fn require<T: Float>(
+    setting: &'static str,
+    value: T,
+    expected: &'static str,
+    ok: impl Fn(f64) -> bool,
+) -> Result<(), SettingError> {
+    let value = value.as_f64();
+    if ok(value) {
+        Ok(())
+    } else {
+        Err(SettingError { setting, value, expected })
+    }
+}
+
+/// A finite number, 0 or more: a learning rate, a weight decay. NaN fails every comparison.
+pub(crate) fn non_negative<T: Float>(setting: &'static str, v: T) -> Result<(), SettingError> {
+    require(setting, v, "a finite number, 0 or more", |v| v.is_finite() && v >= 0.0)
+}
+
+/// A finite number above 0: `eps`, a clipping norm.
+pub(crate) fn positive<T: Float>(setting: &'static str, v: T) -> Result<(), SettingError> {
+    require(setting, v, "a finite number above 0", |v| v.is_finite() && v > 0.0)
+}
+
+/// A decay in `[0, 1)`: a momentum, Adam's betas, RMSprop's alpha.
+fn decay<T: Float>(setting: &'static str, v: T) -> Result<(), SettingError> {
+    require(setting, v, "at least 0 and below 1", |v| (0.0..1.0).contains(&v))
+}
 
 /// What a training loop calls: one step of an optimizer, and its learning rate.
 ///
@@ -74,6 +139,32 @@ pub trait Optimizer<T: Float, N: Network<T>> {
     fn learning_rate(&self) -> T;
     /// Sets the step size (what a schedule does between epochs).
     fn set_learning_rate(&mut self, learning_rate: T);
+    /// The first setting that cannot work, if any: what each optimizer's `try_new` checks,
+    /// checked again on the settings as they are now (the fields are public, and `with_*`
+    /// does not check). The trainer calls it before its first step. The default accepts
+    /// everything.
+    fn check(&self) -> Result<(), SettingError> {
+        Ok(())
+    }
+    /// Calls `f` on each of the optimizer's state networks (momentum buffers, moment
+    /// estimates) with its name (`"buffer"`, `"m"`, `"v"`): what a checkpoint saves. The
+    /// default has none.
+    fn visit_state(&self, f: &mut dyn FnMut(&'static str, &N)) {
+        let _ = f;
+    }
+    /// [`Optimizer::visit_state`], mutably: what loading a checkpoint fills in.
+    fn visit_state_mut(&mut self, f: &mut dyn FnMut(&'static str, &mut N)) {
+        let _ = f;
+    }
+    /// The number of steps taken, where the update depends on it (Adam's bias correction);
+    /// 0 for the others.
+    fn step_count(&self) -> u64 {
+        0
+    }
+    /// Sets the number of steps taken (loading a checkpoint). The default ignores it.
+    fn set_step_count(&mut self, steps: u64) {
+        let _ = steps;
+    }
 }
 
 /// The weight-decay coefficient for a tensor of kind `kind`: `weight_decay` for weights, zero
@@ -127,9 +218,24 @@ pub struct Sgd<T> {
 }
 
 impl<T: Float> Sgd<T> {
-    /// SGD with the given learning rate and no weight decay.
+    /// SGD with the given learning rate and no weight decay. The rate is not checked here:
+    /// see [`Sgd::try_new`]; the trainer checks it before its first step.
     pub fn new(learning_rate: T) -> Self {
         Self { learning_rate, weight_decay: T::zero() }
+    }
+
+    /// [`Sgd::new`], or an error if the learning rate is NaN, infinite or negative.
+    pub fn try_new(learning_rate: T) -> Result<Self, SettingError> {
+        let sgd = Self::new(learning_rate);
+        sgd.check()?;
+        Ok(sgd)
+    }
+
+    /// The first setting that cannot work: a learning rate or weight decay that is NaN,
+    /// infinite or negative.
+    pub fn check(&self) -> Result<(), SettingError> {
+        non_negative("learning_rate", self.learning_rate)?;
+        non_negative("weight_decay", self.weight_decay)
     }
 
     /// The same optimizer with weight decay `weight_decay` on the weights.
@@ -161,6 +267,10 @@ impl<T: Float, N: Network<T>> Optimizer<T, N> for Sgd<T> {
     fn set_learning_rate(&mut self, learning_rate: T) {
         self.learning_rate = learning_rate;
     }
+
+    fn check(&self) -> Result<(), SettingError> {
+        Self::check(self)
+    }
 }
 
 /// Stochastic gradient descent with momentum, heavy-ball or Nesterov: PyTorch's `SGD` with
@@ -191,7 +301,9 @@ pub struct Momentum<T, N> {
 }
 
 impl<T: Float, N: Network<T>> Momentum<T, N> {
-    /// Heavy-ball momentum `mu` with learning rate `learning_rate`, no weight decay.
+    /// Heavy-ball momentum `mu` with learning rate `learning_rate`, no weight decay. The
+    /// settings are not checked here: see [`Momentum::try_new`]; the trainer checks them
+    /// before its first step.
     pub fn new(learning_rate: T, momentum: T) -> Self {
         Self {
             learning_rate,
@@ -205,6 +317,29 @@ impl<T: Float, N: Network<T>> Momentum<T, N> {
     /// Nesterov momentum `mu` with learning rate `learning_rate`, no weight decay.
     pub fn nesterov(learning_rate: T, momentum: T) -> Self {
         Self { nesterov: true, ..Self::new(learning_rate, momentum) }
+    }
+
+    /// [`Momentum::new`], or an error for a learning rate that is NaN, infinite or negative,
+    /// or a momentum outside `[0, 1)`.
+    pub fn try_new(learning_rate: T, momentum: T) -> Result<Self, SettingError> {
+        let optimizer = Self::new(learning_rate, momentum);
+        optimizer.check()?;
+        Ok(optimizer)
+    }
+
+    /// [`Momentum::nesterov`], or an error as [`Momentum::try_new`] gives.
+    pub fn try_nesterov(learning_rate: T, momentum: T) -> Result<Self, SettingError> {
+        let optimizer = Self::nesterov(learning_rate, momentum);
+        optimizer.check()?;
+        Ok(optimizer)
+    }
+
+    /// The first setting that cannot work: a learning rate or weight decay that is NaN,
+    /// infinite or negative, or a momentum outside `[0, 1)`.
+    pub fn check(&self) -> Result<(), SettingError> {
+        non_negative("learning_rate", self.learning_rate)?;
+        decay("momentum", self.momentum)?;
+        non_negative("weight_decay", self.weight_decay)
     }
 
     /// The same optimizer with L2 weight decay `weight_decay` on the weights.
@@ -233,6 +368,18 @@ impl<T: Float, N: Network<T>> Optimizer<T, N> for Momentum<T, N> {
 
     fn set_learning_rate(&mut self, learning_rate: T) {
         self.learning_rate = learning_rate;
+    }
+
+    fn check(&self) -> Result<(), SettingError> {
+        Self::check(self)
+    }
+
+    fn visit_state(&self, f: &mut dyn FnMut(&'static str, &N)) {
+        f("buffer", &self.buffer);
+    }
+
+    fn visit_state_mut(&mut self, f: &mut dyn FnMut(&'static str, &mut N)) {
+        f("buffer", &mut self.buffer);
     }
 }
 
@@ -306,6 +453,9 @@ pub struct Adam<T, N> {
 impl<T: Float, N: Network<T>> Adam<T, N> {
     /// Adam with learning rate `learning_rate` and PyTorch's defaults: `b1 = 0.9`,
     /// `b2 = 0.999`, `eps = 1e-8`, no weight decay.
+    ///
+    /// The settings are not checked here: see [`Adam::try_new`]; the trainer checks them
+    /// before its first step.
     pub fn new(learning_rate: T) -> Self {
         Self {
             learning_rate,
@@ -334,6 +484,25 @@ impl<T: Float, N: Network<T>> Adam<T, N> {
         Self { weight_decay, ..self }
     }
 
+    /// [`Adam::new`], or an error for a learning rate that is NaN, infinite or negative.
+    pub fn try_new(learning_rate: T) -> Result<Self, SettingError> {
+        let optimizer = Self::new(learning_rate);
+        optimizer.check()?;
+        Ok(optimizer)
+    }
+
+    /// The first setting that cannot work: a learning rate or weight decay that is NaN,
+    /// infinite or negative, a beta outside `[0, 1)` (`beta1 = 1` would divide by
+    /// `1 - beta1^t = 0`), or an `eps` that is not above 0 (with `eps = 0`, a parameter whose
+    /// gradients have all been 0 would step by `0 / 0`).
+    pub fn check(&self) -> Result<(), SettingError> {
+        non_negative("learning_rate", self.learning_rate)?;
+        decay("beta1", self.beta1)?;
+        decay("beta2", self.beta2)?;
+        positive("eps", self.eps)?;
+        non_negative("weight_decay", self.weight_decay)
+    }
+
     /// The number of steps taken, `t` of the last step.
     pub fn steps(&self) -> u64 {
         self.t
@@ -354,6 +523,28 @@ impl<T: Float, N: Network<T>> Optimizer<T, N> for Adam<T, N> {
 
     fn set_learning_rate(&mut self, learning_rate: T) {
         self.learning_rate = learning_rate;
+    }
+
+    fn check(&self) -> Result<(), SettingError> {
+        Self::check(self)
+    }
+
+    fn visit_state(&self, f: &mut dyn FnMut(&'static str, &N)) {
+        f("m", &self.m);
+        f("v", &self.v);
+    }
+
+    fn visit_state_mut(&mut self, f: &mut dyn FnMut(&'static str, &mut N)) {
+        f("m", &mut self.m);
+        f("v", &mut self.v);
+    }
+
+    fn step_count(&self) -> u64 {
+        self.t
+    }
+
+    fn set_step_count(&mut self, steps: u64) {
+        self.t = steps;
     }
 }
 
@@ -386,6 +577,9 @@ pub struct AdamW<T, N> {
 impl<T: Float, N: Network<T>> AdamW<T, N> {
     /// AdamW with learning rate `learning_rate` and PyTorch's defaults: `b1 = 0.9`,
     /// `b2 = 0.999`, `eps = 1e-8`, `weight_decay = 0.01`.
+    ///
+    /// The settings are not checked here: see [`AdamW::try_new`]; the trainer checks them
+    /// before its first step.
     pub fn new(learning_rate: T) -> Self {
         Self {
             learning_rate,
@@ -414,6 +608,25 @@ impl<T: Float, N: Network<T>> AdamW<T, N> {
         Self { weight_decay, ..self }
     }
 
+    /// [`AdamW::new`], or an error for a learning rate that is NaN, infinite or negative.
+    pub fn try_new(learning_rate: T) -> Result<Self, SettingError> {
+        let optimizer = Self::new(learning_rate);
+        optimizer.check()?;
+        Ok(optimizer)
+    }
+
+    /// The first setting that cannot work: a learning rate or weight decay that is NaN,
+    /// infinite or negative, a beta outside `[0, 1)` (`beta1 = 1` would divide by
+    /// `1 - beta1^t = 0`), or an `eps` that is not above 0 (with `eps = 0`, a parameter whose
+    /// gradients have all been 0 would step by `0 / 0`).
+    pub fn check(&self) -> Result<(), SettingError> {
+        non_negative("learning_rate", self.learning_rate)?;
+        decay("beta1", self.beta1)?;
+        decay("beta2", self.beta2)?;
+        positive("eps", self.eps)?;
+        non_negative("weight_decay", self.weight_decay)
+    }
+
     /// The number of steps taken, `t` of the last step.
     pub fn steps(&self) -> u64 {
         self.t
@@ -434,6 +647,28 @@ impl<T: Float, N: Network<T>> Optimizer<T, N> for AdamW<T, N> {
 
     fn set_learning_rate(&mut self, learning_rate: T) {
         self.learning_rate = learning_rate;
+    }
+
+    fn check(&self) -> Result<(), SettingError> {
+        Self::check(self)
+    }
+
+    fn visit_state(&self, f: &mut dyn FnMut(&'static str, &N)) {
+        f("m", &self.m);
+        f("v", &self.v);
+    }
+
+    fn visit_state_mut(&mut self, f: &mut dyn FnMut(&'static str, &mut N)) {
+        f("m", &mut self.m);
+        f("v", &mut self.v);
+    }
+
+    fn step_count(&self) -> u64 {
+        self.t
+    }
+
+    fn set_step_count(&mut self, steps: u64) {
+        self.t = steps;
     }
 }
 
@@ -465,7 +700,8 @@ pub struct RmsProp<T, N> {
 
 impl<T: Float, N: Network<T>> RmsProp<T, N> {
     /// RMSprop with learning rate `learning_rate` and PyTorch's defaults: `alpha = 0.99`,
-    /// `eps = 1e-8`, no weight decay.
+    /// `eps = 1e-8`, no weight decay. The settings are not checked here: see
+    /// [`RmsProp::try_new`]; the trainer checks them before its first step.
     pub fn new(learning_rate: T) -> Self {
         Self {
             learning_rate,
@@ -474,6 +710,22 @@ impl<T: Float, N: Network<T>> RmsProp<T, N> {
             weight_decay: T::zero(),
             v: N::zeros(),
         }
+    }
+
+    /// [`RmsProp::new`], or an error for a learning rate that is NaN, infinite or negative.
+    pub fn try_new(learning_rate: T) -> Result<Self, SettingError> {
+        let optimizer = Self::new(learning_rate);
+        optimizer.check()?;
+        Ok(optimizer)
+    }
+
+    /// The first setting that cannot work: a learning rate or weight decay that is NaN,
+    /// infinite or negative, an `alpha` outside `[0, 1)`, or an `eps` not above 0.
+    pub fn check(&self) -> Result<(), SettingError> {
+        non_negative("learning_rate", self.learning_rate)?;
+        decay("alpha", self.alpha)?;
+        positive("eps", self.eps)?;
+        non_negative("weight_decay", self.weight_decay)
     }
 
     /// The same optimizer with decay `alpha`.
@@ -513,6 +765,18 @@ impl<T: Float, N: Network<T>> Optimizer<T, N> for RmsProp<T, N> {
     fn set_learning_rate(&mut self, learning_rate: T) {
         self.learning_rate = learning_rate;
     }
+
+    fn check(&self) -> Result<(), SettingError> {
+        Self::check(self)
+    }
+
+    fn visit_state(&self, f: &mut dyn FnMut(&'static str, &N)) {
+        f("v", &self.v);
+    }
+
+    fn visit_state_mut(&mut self, f: &mut dyn FnMut(&'static str, &mut N)) {
+        f("v", &mut self.v);
+    }
 }
 
 /// A learning-rate schedule: the learning rate of each epoch, from a base rate `base` at
@@ -551,6 +815,18 @@ pub enum Schedule<T> {
 }
 
 impl<T: Float> Schedule<T> {
+    /// The first setting that cannot work: a `gamma` or `min` that is NaN, infinite or
+    /// negative (a rate below 0 would climb the loss).
+    pub fn check(&self) -> Result<(), SettingError> {
+        match *self {
+            Schedule::Constant => Ok(()),
+            Schedule::Step { gamma, .. } | Schedule::Exponential { gamma } => {
+                non_negative("gamma", gamma)
+            }
+            Schedule::Cosine { min, .. } => non_negative("min", min),
+        }
+    }
+
     /// The learning rate of epoch `epoch` (counted from 0) for a base rate `base`.
     ///
     /// ```
