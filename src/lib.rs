@@ -363,7 +363,7 @@
 //! - Saves are atomic: a failed or killed save leaves the old file ([`io::write_atomic`]).
 //! - [`predict::predict`] and [`predict::predict_into`] run any number of samples through a
 //!   network in compile-time batches; [`data::Csv::labels`] reads text class labels and
-//!   returns their [`data::Labels`], to save beside the network.
+//!   returns their [`data::Labels`], saved with the weights by [`io::SaveOptions::labels`].
 //! - Without a terminal (a pipe, a CI log) the trainer prints one line per epoch.
 //!
 //! # Reading the generated code

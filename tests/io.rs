@@ -867,7 +867,8 @@ mod json {
         let error = StateDict::from_json(&json).unwrap().load_into(&mut net).unwrap_err();
         assert_eq!(
             error.to_string(),
-            "tensor \"output.bias\" holds 1e39 at index 2, beyond the range of f32"
+            "tensor \"output.bias\" holds 1e39 at index 2, beyond the range of f32; the network \
+             cannot hold it"
         );
         assert_eq!(bits(&net), before, "a failed load changed the network");
         // In f64 the same value is in range.
@@ -891,4 +892,31 @@ mod json {
         let error = StateDict::from_json(field_twice).unwrap_err().to_string();
         assert!(error.contains("duplicate field `data`"), "{error}");
     }
+}
+
+/// A classifier's class labels travel in the weights file's metadata: the weights load as
+/// before, by this loader and by any other, and the labels read back as saved.
+#[test]
+fn class_labels_travel_with_the_weights() {
+    use nn::data::Labels;
+    use nn::io::{labels_of_safetensors, labels_of_safetensors_bytes, SaveOptions};
+
+    let net = Small::<f32>::seeded(3);
+    let labels =
+        Labels { names: vec!["cat".into(), "dog \"the best\", really".into(), "émeu".into()] };
+    let options = SaveOptions::new().labels(labels.clone());
+    let bytes = nn::io::to_safetensors_bytes_with(&net, &options).unwrap();
+    assert!(header(&bytes).contains("\"__metadata__\":{\"nn.labels\":"), "{}", header(&bytes));
+    let mut loaded = Small::<f32>::zeros();
+    from_safetensors_bytes(&mut loaded, &bytes).unwrap();
+    assert_eq!(bits(&loaded), bits(&net));
+    // safetensors' own reader takes the file and its metadata.
+    let (_, metadata) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
+    assert_eq!(metadata.metadata().as_ref().unwrap()["nn.labels"], labels.to_text());
+    assert_eq!(labels_of_safetensors_bytes(&bytes).unwrap(), Some(labels.clone()));
+    // Through a file, and none where none were saved.
+    let path = temp_path("labels.safetensors");
+    nn::io::save_safetensors_with(&net, &path, &options).unwrap();
+    assert_eq!(labels_of_safetensors(&path).unwrap(), Some(labels));
+    assert_eq!(labels_of_safetensors_bytes(&to_safetensors_bytes(&net)).unwrap(), None);
 }

@@ -939,8 +939,11 @@ fn is_missing(field: &[u8]) -> bool {
 }
 
 /// The names of the classes, class `i` called `names[i]`: what [`Csv::labels`] found in a
-/// file of text labels, to save beside the network ([`Labels::save`]) so that its outputs
-/// can be named, and new files read with the same classes ([`Csv::classes_with_labels`]).
+/// file of text labels, to save with the network's weights
+/// ([`SaveOptions::labels`](crate::io::SaveOptions::labels), read back by
+/// [`labels_of_safetensors`](crate::io::labels_of_safetensors)) or in a file of their own
+/// ([`Labels::save`]), so that its outputs can be named, and new files read with the same
+/// classes ([`Csv::classes_with_labels`]).
 ///
 /// ```
 /// use nn_runtime::data::{Csv, Labels};

@@ -97,8 +97,9 @@ mod options;
 
 pub use keymap::{KeyMap, KeyMapping, KeyRule, MappedName};
 pub use options::{
-    from_safetensors_bytes_with, list_safetensors, list_safetensors_bytes, load_safetensors_with,
-    save_safetensors_with, to_safetensors_bytes_with, FileDtype, LoadOptions, SaveOptions,
+    from_safetensors_bytes_with, labels_of_safetensors, labels_of_safetensors_bytes,
+    list_safetensors, list_safetensors_bytes, load_safetensors_with, save_safetensors_with,
+    to_safetensors_bytes_with, FileDtype, LoadOptions, SaveOptions,
 };
 
 /// Why weights could not be saved or loaded.
@@ -154,8 +155,9 @@ pub enum WeightsError {
         /// The network's scalar type, `"f32"` or `"f64"`.
         expected: &'static str,
     },
-    /// A value does not fit the network's scalar type: a finite `F64` value beyond the range
-    /// of `f32`, loaded with [`LoadOptions::cast_from`].
+    /// A value does not fit the network's scalar type: a finite value beyond the range of
+    /// `f32` (`1e39`), where it would become an infinity: an `F64` tensor loaded with
+    /// [`LoadOptions::cast_from`], or a number of a JSON state dict.
     OutOfRange {
         /// The tensor's name in the network.
         name: String,
@@ -200,19 +202,6 @@ pub enum WeightsError {
         index: usize,
         /// The value.
         value: f64,
-    },
-    /// A finite value of a [`StateDict`] is beyond the range of the network's scalar type
-    /// (`1e39` for `f32`), where it would become an infinity.
-    #[cfg(feature = "serde")]
-    OutOfRange {
-        /// The tensor's name.
-        name: String,
-        /// The index of the first such value, in row-major order.
-        index: usize,
-        /// The value.
-        value: f64,
-        /// The network's scalar type, `"f32"` or `"f64"`.
-        expected: &'static str,
     },
     /// The text is not the JSON of a [`StateDict`].
     #[cfg(feature = "serde")]
@@ -320,11 +309,6 @@ impl WeightsError {
             Self::NotFinite { name, index, value } => write!(
                 f,
                 "tensor \"{name}\" holds {value} at index {index}; JSON has no NaN or infinity"
-            ),
-            #[cfg(feature = "serde")]
-            Self::OutOfRange { name, index, value, expected } => write!(
-                f,
-                "tensor \"{name}\" holds {value:e} at index {index}, beyond the range of {expected}"
             ),
             #[cfg(feature = "serde")]
             Self::Json(error) => write!(f, "not the JSON of a state dict: {error}"),
@@ -1001,7 +985,7 @@ mod state_dict {
                         name: name.to_string(),
                         index,
                         value: tensor.data[index],
-                        expected: T::NAME,
+                        to: T::NAME,
                     });
                 }
             }

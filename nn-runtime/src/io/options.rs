@@ -11,6 +11,7 @@ use super::keymap::{KeyMap, KeyMapping};
 use super::{
     dtype_of, format_error, oversized_number, push_le, read_le, torch_shape, WeightsError,
 };
+use crate::data::Labels;
 use crate::{Float, Network, ParamKind};
 
 /// A scalar type of a weight file that loading can convert to the network's.
@@ -155,6 +156,11 @@ pub struct SaveOptions {
     /// so that a file saved with a key map loads back with the same one. Default:
     /// [`KeyMap::new`], every name as it is.
     pub keys: KeyMap,
+    /// The names of a classifier's classes ([`Csv::labels`](crate::data::Csv::labels)),
+    /// written into the file's metadata (`__metadata__`, key `nn.labels`, the text of
+    /// [`Labels::to_text`]) so that they travel with the weights; [`labels_of_safetensors`]
+    /// reads them back. Loaders, PyTorch's among them, ignore the metadata. Default: none.
+    pub labels: Option<Labels>,
 }
 
 impl SaveOptions {
@@ -167,6 +173,32 @@ impl SaveOptions {
     pub fn keys(mut self, keys: KeyMap) -> Self {
         self.keys = keys;
         self
+    }
+
+    /// Sets [`SaveOptions::labels`].
+    pub fn labels(mut self, labels: Labels) -> Self {
+        self.labels = Some(labels);
+        self
+    }
+}
+
+/// The metadata key under which [`SaveOptions::labels`] are saved.
+const LABELS_KEY: &str = "nn.labels";
+
+/// The class labels saved in the safetensors file at `path` ([`SaveOptions::labels`]), or
+/// `None` if it has none.
+pub fn labels_of_safetensors(path: impl AsRef<Path>) -> Result<Option<Labels>, WeightsError> {
+    labels_of_safetensors_bytes(&read(path.as_ref())?)
+}
+
+/// [`labels_of_safetensors`] from the file's bytes.
+pub fn labels_of_safetensors_bytes(bytes: &[u8]) -> Result<Option<Labels>, WeightsError> {
+    let (_, metadata) = super::parse_file(bytes)?;
+    match metadata.get(LABELS_KEY) {
+        None => Ok(None),
+        Some(text) => Labels::from_text(text).map(Some).ok_or_else(|| WeightsError::Format {
+            reason: format!("its metadata `{LABELS_KEY}` is not a list of class labels"),
+        }),
     }
 }
 
@@ -243,7 +275,8 @@ pub fn list_safetensors_bytes<T: Float, N: Network<T>>(
 }
 
 /// Writes the network's parameters to the safetensors file at `path` as `options` say,
-/// replacing it if it exists. Fails if the key map gives two tensors the same name.
+/// replacing it if it exists, atomically (see [`write_atomic`](super::write_atomic)). Fails
+/// if the key map gives two tensors the same name.
 pub fn save_safetensors_with<T: Float, N: Network<T>>(
     net: &N,
     path: impl AsRef<Path>,
@@ -251,7 +284,7 @@ pub fn save_safetensors_with<T: Float, N: Network<T>>(
 ) -> Result<(), WeightsError> {
     let path = path.as_ref();
     let bytes = to_safetensors_bytes_with(net, options)?;
-    std::fs::write(path, bytes)
+    super::write_atomic(path, &bytes)
         .map_err(|source| WeightsError::Write { path: path.to_path_buf(), source })
 }
 
@@ -289,6 +322,13 @@ pub fn to_safetensors_bytes_with<T: Float, N: Network<T>>(
     }
     let dtype = dtype_of::<T>();
     let mut header = String::from("{");
+    if let Some(labels) = &options.labels {
+        header += "\"__metadata__\":{";
+        super::push_json_string(LABELS_KEY, &mut header);
+        header.push(':');
+        super::push_json_string(&labels.to_text(), &mut header);
+        header.push('}');
+    }
     for (_, name, shape, (start, end)) in &tensors {
         if header.len() > 1 {
             header.push(',');
