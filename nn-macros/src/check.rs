@@ -72,7 +72,7 @@ fn checked(cx: &mut Ctxt, def: &NetworkDef, widths: &mut Widths) -> Option<ir::N
         .filter(|l| {
             !KEYS.iter().any(|k| l.key == k)
                 && misspelt_setting(l).is_none()
-                && !is_loss(&l.key.to_string())
+                && !(is_loss(&l.key.to_string()) && names_a_loss(l))
         })
         .collect();
     // The input as the layers read it, wherever its line stands: a misplaced `input:` line is
@@ -116,7 +116,7 @@ fn checked(cx: &mut Ctxt, def: &NetworkDef, widths: &mut Widths) -> Option<ir::N
                     l2.get_or_insert((lambda, line));
                 }
             }
-            _ if is_loss(&line.key.to_string()) => cx.error_spanned_by(
+            _ if is_loss(&line.key.to_string()) && names_a_loss(line) => cx.error_spanned_by(
                 &line.key,
                 format!("`{0}` is a loss, not the name of a line; write `loss: {0},`", line.key),
             ),
@@ -312,7 +312,7 @@ fn mentions_setting(def: &NetworkDef, setting: &str) -> bool {
     def.lines.iter().any(|l| {
         l.key == setting
             || misspelt_setting(l) == Some(setting)
-            || (setting == "loss" && is_loss(&l.key.to_string()))
+            || (setting == "loss" && is_loss(&l.key.to_string()) && names_a_loss(l))
             || l.stages.iter().any(as_stage)
     })
 }
@@ -427,6 +427,12 @@ fn setting_in_a_line(word: &str, stage: &Stage) -> Option<String> {
 /// Whether `word` names a loss: `mse`.
 fn is_loss(word: &str) -> bool {
     LOSSES.iter().any(|(name, _)| *name == word)
+}
+
+/// Whether a line's value is a loss alone, `binary_cross_entropy: mse`: a loss written where
+/// the key goes. A line named `mse` with a layer, `mse: dense(8)`, is a line like any other.
+fn names_a_loss(line: &Line) -> bool {
+    matches!(line.stages.as_slice(), [Stage::Call { name, args: None }] if is_loss(&name.to_string()))
 }
 
 /// Whether `word` is written as a stage of a line: a layer kind, an activation, `dropout`.

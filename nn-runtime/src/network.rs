@@ -152,8 +152,9 @@ pub trait Model<T: Float, const I: usize, const O: usize>: Network<T> {
 
     /// The outputs for `B` samples, one per column, in inference mode: what
     /// [`predict`](crate::predict::predict) runs full batches through. The provided body calls
-    /// [`Model::forward`] on each column; a network's inherent `forward_batch` (the batched
-    /// kernels) is what `net.forward_batch(..)` calls.
+    /// [`Model::forward`] on each column, which allocates nothing; a network's inherent
+    /// `forward_batch` (the batched kernels, whose products may allocate packing buffers) is
+    /// what `net.forward_batch(..)` calls.
     fn forward_batch<const B: usize>(&self, xs: &SMatrix<T, I, B>) -> SMatrix<T, O, B> {
         let mut ys = SMatrix::<T, O, B>::zeros();
         for j in 0..B {

@@ -132,10 +132,6 @@ pub(super) fn network_impl(net: &Network) -> TokenStream {
             ) -> (T, Self) {
                 #name::loss_and_grad_batch_training(self, xs, targets, rng)
             }
-
-            fn forward_batch<const B: usize>(&self, xs: &#xs) -> #ys {
-                #name::forward_batch(self, xs)
-            }
         }
     }
 }
