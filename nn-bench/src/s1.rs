@@ -6,7 +6,6 @@
 use std::hint::black_box;
 
 use nn::nalgebra::SMatrix;
-use nn::Network;
 use rand::Rng;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;

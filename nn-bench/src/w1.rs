@@ -5,7 +5,7 @@
 use std::hint::black_box;
 
 use nn::nalgebra::{SMatrix, SVector};
-use nn::{Network, Sgd};
+use nn::Sgd;
 use rand::Rng;
 
 use crate::data::{binary_labels, init_uniform_fan_in, inputs};

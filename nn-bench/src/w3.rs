@@ -6,7 +6,7 @@
 use std::hint::black_box;
 
 use nn::nalgebra::SMatrix;
-use nn::{Network, Sgd};
+use nn::Sgd;
 use rand::Rng;
 
 use crate::data::{class_labels, init_uniform_fan_in, inputs};
