@@ -464,13 +464,24 @@ pub fn load_safetensors<T: Float, N: Network<T>>(
 /// The network's parameters as the bytes of a safetensors file: what [`save_safetensors`]
 /// writes.
 pub fn to_safetensors_bytes<T: Float, N: Network<T>>(net: &N) -> Vec<u8> {
-    // The format: an 8-byte little-endian header size, a JSON header mapping each name to its
-    // dtype, shape and byte range in the data (padded with spaces to a multiple of 8 bytes,
-    // as the reference implementation does), then the data. It is written here rather than by
-    // `safetensors::serialize` so that saving cannot fail: the header is built from names and
-    // byte counts as they are, in the order the network visits its tensors.
-    let dtype = dtype_of::<T>();
-    let mut header = String::from("{");
+    let (tensors, data) = visited_bytes(net);
+    let entries = tensors.iter().map(|t| (t.name, torch_shape(t.kind, t.shape), t.range));
+    assemble(dtype_of::<T>(), entries, None, data)
+}
+
+/// A tensor as [`visited_bytes`] lays it out: the visitor's name, kind and shape, and its byte
+/// range in the data.
+pub(crate) struct VisitedTensor {
+    pub name: &'static str,
+    pub kind: ParamKind,
+    pub shape: (usize, usize),
+    pub range: (usize, usize),
+}
+
+/// The network's tensors in the order it visits them, each row-major (PyTorch's layout) and
+/// little-endian in the returned data.
+pub(crate) fn visited_bytes<T: Float, N: Network<T>>(net: &N) -> (Vec<VisitedTensor>, Vec<u8>) {
+    let mut tensors = Vec::new();
     let mut data = Vec::with_capacity(N::PARAMS * size_of::<T>());
     net.visit(&mut |p| {
         let start = data.len();
@@ -482,18 +493,46 @@ pub fn to_safetensors_bytes<T: Float, N: Network<T>>(net: &N) -> Vec<u8> {
                 }
             }
         }
+        tensors.push(VisitedTensor {
+            name: p.name,
+            kind: p.kind,
+            shape: p.shape,
+            range: (start, data.len()),
+        });
+    });
+    (tensors, data)
+}
+
+/// A safetensors file: an 8-byte little-endian header size, a JSON header mapping each name
+/// to its dtype, shape and byte range in the data (with one `__metadata__` entry if given),
+/// padded with spaces to a multiple of 8 bytes as the reference implementation does, then the
+/// data. It is written here rather than by `safetensors::serialize` so that saving cannot
+/// fail: the header is built from names and byte counts as they are, in the order given.
+pub(crate) fn assemble<'a>(
+    dtype: Dtype,
+    tensors: impl IntoIterator<Item = (&'a str, Vec<usize>, (usize, usize))>,
+    metadata: Option<(&str, &str)>,
+    data: Vec<u8>,
+) -> Vec<u8> {
+    let mut header = String::from("{");
+    if let Some((key, value)) = metadata {
+        header += "\"__metadata__\":{";
+        push_json_string(key, &mut header);
+        header.push(':');
+        push_json_string(value, &mut header);
+        header.push('}');
+    }
+    for (name, shape, (start, end)) in tensors {
         if header.len() > 1 {
             header.push(',');
         }
-        push_json_string(p.name, &mut header);
-        let shape = torch_shape(p.kind, p.shape);
+        push_json_string(name, &mut header);
         let shape: Vec<_> = shape.iter().map(usize::to_string).collect();
         header += &format!(
-            ":{{\"dtype\":\"{dtype}\",\"shape\":[{}],\"data_offsets\":[{start},{}]}}",
-            shape.join(","),
-            data.len()
+            ":{{\"dtype\":\"{dtype}\",\"shape\":[{}],\"data_offsets\":[{start},{end}]}}",
+            shape.join(",")
         );
-    });
+    }
     header.push('}');
     while header.len() % 8 != 0 {
         header.push(' ');

@@ -8,9 +8,7 @@ use std::path::Path;
 use safetensors::{Dtype, SafeTensors};
 
 use super::keymap::{KeyMap, KeyMapping};
-use super::{
-    dtype_of, format_error, oversized_number, push_le, read_le, torch_shape, WeightsError,
-};
+use super::{dtype_of, format_error, oversized_number, read_le, torch_shape, WeightsError};
 use crate::data::Labels;
 use crate::{Float, Network, ParamKind};
 
@@ -294,61 +292,30 @@ pub fn to_safetensors_bytes_with<T: Float, N: Network<T>>(
     net: &N,
     options: &SaveOptions,
 ) -> Result<Vec<u8>, WeightsError> {
-    // The same layout as `to_safetensors_bytes`, the tensors in the visitor's order: each
-    // tensor's network name, file name, PyTorch shape and byte range in `data`.
-    let mut tensors = Vec::new();
-    let mut data = Vec::with_capacity(N::PARAMS * size_of::<T>());
-    net.visit(&mut |p| {
-        let start = data.len();
-        let (rows, cols) = p.shape;
-        for r in 0..rows {
-            for c in 0..cols {
-                if let Some(value) = p.values.get(c * rows + r) {
-                    push_le(value, &mut data);
-                }
-            }
-        }
-        let file = options.keys.map_save(p.name, N::LAYERS, p.kind);
-        tensors.push((p.name, file, torch_shape(p.kind, p.shape), (start, data.len())));
-    });
+    // The layout of `to_safetensors_bytes`, each tensor under the name the key map gives it.
+    let (tensors, data) = super::visited_bytes(net);
+    let files: Vec<String> =
+        tensors.iter().map(|t| options.keys.map_save(t.name, N::LAYERS, t.kind)).collect();
     let mut seen: HashMap<&str, &str> = HashMap::new();
-    for (network, file, _, _) in &tensors {
-        if let Some(first) = seen.insert(file, network) {
+    for (tensor, file) in tensors.iter().zip(&files) {
+        if let Some(first) = seen.insert(file, tensor.name) {
             return Err(WeightsError::Collision {
                 name: file.clone(),
-                sources: vec![first.to_string(), network.to_string()],
+                sources: vec![first.to_string(), tensor.name.to_string()],
             });
         }
     }
-    let dtype = dtype_of::<T>();
-    let mut header = String::from("{");
-    if let Some(labels) = &options.labels {
-        header += "\"__metadata__\":{";
-        super::push_json_string(LABELS_KEY, &mut header);
-        header.push(':');
-        super::push_json_string(&labels.to_text(), &mut header);
-        header.push('}');
-    }
-    for (_, name, shape, (start, end)) in &tensors {
-        if header.len() > 1 {
-            header.push(',');
-        }
-        super::push_json_string(name, &mut header);
-        let shape: Vec<_> = shape.iter().map(usize::to_string).collect();
-        header += &format!(
-            ":{{\"dtype\":\"{dtype}\",\"shape\":[{}],\"data_offsets\":[{start},{end}]}}",
-            shape.join(",")
-        );
-    }
-    header.push('}');
-    while header.len() % 8 != 0 {
-        header.push(' ');
-    }
-    let mut bytes = Vec::with_capacity(8 + header.len() + data.len());
-    bytes.extend_from_slice(&(header.len() as u64).to_le_bytes());
-    bytes.extend_from_slice(header.as_bytes());
-    bytes.extend_from_slice(&data);
-    Ok(bytes)
+    let labels = options.labels.as_ref().map(Labels::to_text);
+    let entries = tensors
+        .iter()
+        .zip(&files)
+        .map(|(t, file)| (file.as_str(), torch_shape(t.kind, t.shape), t.range));
+    Ok(super::assemble(
+        dtype_of::<T>(),
+        entries,
+        labels.as_deref().map(|text| (LABELS_KEY, text)),
+        data,
+    ))
 }
 
 /// The file's bytes, or the error naming it.
