@@ -58,7 +58,8 @@ pub(super) fn derived(line: &Ident, role: &str) -> Ident {
     format_ident!("{}_{}", line, role, span = line.span())
 }
 
-/// The names of a node's intermediates, one per role (see [`ROLES`]).
+/// The names of a node's intermediates in the forward pass, one per role (see [`ROLES`]);
+/// [`d_name`] and [`tangent_name`] give its gradient and its tangent.
 pub(super) struct Names {
     pub sz: Ident,
     pub sa: Ident,
@@ -70,10 +71,6 @@ pub(super) struct Names {
     pub a: Ident,
     pub m: Ident,
     pub y: Ident,
-    /// The gradient with respect to the node's output, accumulated from every line reading it.
-    pub d: Ident,
-    /// The node's tangent.
-    pub t: Ident,
 }
 
 impl Names {
@@ -90,20 +87,18 @@ impl Names {
             a: derived(name, "a"),
             m: derived(name, "m"),
             y: derived(name, "y"),
-            d: derived(name, "d"),
-            t: derived(name, "t"),
         }
     }
 }
 
 /// `<line>_d`, the accumulator of the gradient with respect to a node's output.
 pub(super) fn d_name(node: &Node) -> Ident {
-    Names::of(node).d
+    derived(&node.name, "d")
 }
 
 /// `<line>_t`, a node's tangent.
 pub(super) fn tangent_name(node: &Node) -> Ident {
-    Names::of(node).t
+    derived(&node.name, "t")
 }
 
 /// `__<Net>Trace`, the struct of one sample's intermediates: inside the expansion's anonymous
