@@ -543,7 +543,7 @@ pub use nn_runtime::nalgebra;
 #[doc(no_inline)]
 pub use nn_runtime::rand;
 pub use nn_runtime::{
-    activation, data, dropout, gradcheck, graph, io, kernels, loss, metrics, optim, predict,
+    activation, data, dropout, gradcheck, graph, io, kernels, loss, metrics, optim, predict, simd,
     summary, train,
 };
 pub use nn_runtime::{

@@ -415,3 +415,34 @@ fn a_layer_without_bias_has_no_bias_parameter() {
         assert!(grad.hidden.weight.norm() > 0.0);
     }
 }
+
+network! {
+    /// Every layer wide enough for the kernels (`nn::kernels`), with every activation they
+    /// compute a vector at a time, widths that leave a partial vector at 8 and 16 lanes, and
+    /// a odd number of columns.
+    struct Kernels {
+        input: 21,
+        t: dense(37) -> tanh,
+        s: dense(19) -> sigmoid,
+        r: dense(16) -> relu,
+        l: dense(24) -> leaky_relu(0.1),
+        i: dense(17),
+        p: dense(18) -> prelu,
+        out: dense(5) -> softmax,
+        loss: cross_entropy,
+        l2: 0.01,
+    }
+}
+differential!(kernels: Kernels, Spec::multiclass());
+
+network! {
+    struct KernelsDropout {
+        input: 21,
+        t: dense(37) -> tanh -> dropout(0.3),
+        s: dense(19) -> sigmoid,
+        joined: concat(t, s) -> dropout(0.2),
+        out: dense(16) -> sigmoid,
+        loss: binary_cross_entropy,
+    }
+}
+differential!(kernels_dropout: KernelsDropout, Spec::binary().dropout());

@@ -19,6 +19,48 @@ pub trait Activation<T: Float>: Copy {
 
     /// `f'(x)`, given `x` and `fx = f(x)`.
     fn df(&self, x: T, fx: T) -> T;
+
+    /// Which lane-parallel kernel computes `f` on whole vectors, if any: what the
+    /// [`kernels`](crate::kernels) use at the wider [`simd`](crate::simd) levels. The default,
+    /// [`Elementwise::Other`], applies [`Activation::f`] element by element.
+    #[inline]
+    fn elementwise(&self) -> Elementwise<T> {
+        Elementwise::Other
+    }
+}
+
+/// The element-wise activations the kernels compute a vector at a time (see
+/// [`Activation::elementwise`]); the same functions as their [`Activation`] types, with the
+/// error bounds of [`simd::math`](crate::simd::math) in `f32` at the wider levels.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Elementwise<T> {
+    /// [`Identity`].
+    Identity,
+    /// [`Relu`].
+    Relu,
+    /// [`LeakyRelu`] with its slope.
+    LeakyRelu(T),
+    /// [`Tanh`].
+    Tanh,
+    /// [`Sigmoid`].
+    Sigmoid,
+    /// Any other: applied with [`Activation::f`], one element at a time.
+    Other,
+}
+
+impl<T> Elementwise<T> {
+    /// The same kind with its parameter mapped by `f`.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Elementwise<U> {
+        match self {
+            Elementwise::Identity => Elementwise::Identity,
+            Elementwise::Relu => Elementwise::Relu,
+            Elementwise::LeakyRelu(g) => Elementwise::LeakyRelu(f(g)),
+            Elementwise::Tanh => Elementwise::Tanh,
+            Elementwise::Sigmoid => Elementwise::Sigmoid,
+            Elementwise::Other => Elementwise::Other,
+        }
+    }
 }
 
 /// An activation with one learnable scalar parameter `p`, trained with the network's weights:
@@ -134,6 +176,11 @@ impl<T: Float> Activation<T> for Identity {
     }
 
     #[inline]
+    fn elementwise(&self) -> Elementwise<T> {
+        Elementwise::Identity
+    }
+
+    #[inline]
     fn df(&self, _x: T, _fx: T) -> T {
         T::one()
     }
@@ -155,6 +202,11 @@ impl<T: Float> Activation<T> for Sigmoid {
     #[inline]
     fn f(&self, x: T) -> T {
         sigmoid(x)
+    }
+
+    #[inline]
+    fn elementwise(&self) -> Elementwise<T> {
+        Elementwise::Sigmoid
     }
 
     #[inline]
@@ -180,6 +232,11 @@ impl<T: Float> Activation<T> for Tanh {
     #[inline]
     fn f(&self, x: T) -> T {
         x.tanh_activation()
+    }
+
+    #[inline]
+    fn elementwise(&self) -> Elementwise<T> {
+        Elementwise::Tanh
     }
 
     #[inline]
@@ -423,6 +480,11 @@ impl<T: Float> Activation<T> for Relu {
     }
 
     #[inline]
+    fn elementwise(&self) -> Elementwise<T> {
+        Elementwise::Relu
+    }
+
+    #[inline]
     fn df(&self, x: T, _fx: T) -> T {
         if x > T::zero() {
             T::one()
@@ -466,6 +528,11 @@ impl<T: Float> Activation<T> for LeakyRelu<T> {
         } else {
             self.gamma * x
         }
+    }
+
+    #[inline]
+    fn elementwise(&self) -> Elementwise<T> {
+        Elementwise::LeakyRelu(self.gamma)
     }
 
     #[inline]

@@ -1,5 +1,9 @@
-//! The batched passes' kernels: what generated code calls on a batch of `n` samples, each
+//! The kernels generated code calls: one sample's dense layer ([`dense`], [`affine`],
+//! [`tr_mul`], [`outer`]), and the batched passes' kernels, on a batch of `n` samples, each
 //! quantity a column-major `rows x n` slice (one column per sample).
+//!
+//! One sample's kernels run at the thread's [`simd`] level: see that module for what changes
+//! with it.
 //!
 //! Products of a layer's weights with a whole batch go through nalgebra's `gemm` on dynamic
 //! views of the static storage, which hands them to the blocked kernels of the
@@ -11,8 +15,80 @@
 
 use nalgebra::{DMatrixView, DMatrixViewMut, Dyn};
 
-use crate::activation::{self, Activation, Learnable};
-use crate::Float;
+use nalgebra::{SMatrix, SVector};
+
+use crate::activation::{self, Activation, Elementwise, Learnable};
+use crate::{simd, Float};
+
+/// One sample through a dense layer: `(z, a)` with `z = W x + b` and `a = f(z)`.
+#[inline]
+pub fn dense<T: Float, A: Activation<T>, const R: usize, const C: usize>(
+    w: &SMatrix<T, R, C>,
+    b: &SVector<T, R>,
+    x: &SVector<T, C>,
+    f: &A,
+) -> (SVector<T, R>, SVector<T, R>) {
+    let (mut z, mut a) = (SVector::<T, R>::zeros(), SVector::<T, R>::zeros());
+    let kind = f.elementwise();
+    simd::kernels::dense(
+        w.as_slice(),
+        b.as_slice(),
+        x.as_slice(),
+        z.as_mut_slice(),
+        a.as_mut_slice(),
+        kind,
+    );
+    if kind == Elementwise::Other {
+        for (a, &z) in a.iter_mut().zip(z.iter()) {
+            *a = f.f(z);
+        }
+    }
+    (z, a)
+}
+
+/// `z = W x + b` for one sample.
+#[inline]
+pub fn affine<T: Float, const R: usize, const C: usize>(
+    w: &SMatrix<T, R, C>,
+    b: &SVector<T, R>,
+    x: &SVector<T, C>,
+) -> SVector<T, R> {
+    let mut z = SVector::<T, R>::zeros();
+    simd::kernels::dense(
+        w.as_slice(),
+        b.as_slice(),
+        x.as_slice(),
+        z.as_mut_slice(),
+        &mut [],
+        Elementwise::Other,
+    );
+    z
+}
+
+/// `W^T d` for one sample.
+#[inline]
+pub fn tr_mul<T: Float, const R: usize, const C: usize>(
+    w: &SMatrix<T, R, C>,
+    d: &SVector<T, R>,
+) -> SVector<T, C> {
+    let mut out = SVector::<T, C>::zeros();
+    simd::kernels::gemv_t(w.as_slice(), d.as_slice(), out.as_mut_slice());
+    out
+}
+
+/// A dense layer's gradient from one sample: `gw += scale d x^T` and, given a bias gradient,
+/// `gb += scale d`.
+#[inline]
+pub fn outer<T: Float, const R: usize, const C: usize>(
+    scale: T,
+    d: &SVector<T, R>,
+    x: &SVector<T, C>,
+    gw: &mut SMatrix<T, R, C>,
+    gb: Option<&mut SVector<T, R>>,
+) {
+    let gb = gb.map_or(&mut [][..], |gb| gb.as_mut_slice());
+    simd::kernels::ger(scale, d.as_slice(), x.as_slice(), gw.as_mut_slice(), gb);
+}
 
 /// A matrix operand: column-major storage of a `rows x cols` matrix, read as is or
 /// transposed.
@@ -101,15 +177,10 @@ pub fn linear<T: Float>(w: &[T], x: &[T], z: &mut [T], rows: usize, cols: usize,
     gemm(T::one(), Operand::new(w, rows, cols), Operand::new(x, cols, n), T::zero(), z);
 }
 
-/// Adds the bias `b` (length `rows`) to every column of `z` and sets `a = f(z)`, in one pass.
+/// Adds the bias `b` (length `rows`) to every column of `z` and sets `a = f(z)`.
 pub fn bias_activation<T: Float, A: Activation<T>>(f: A, b: &[T], z: &mut [T], a: &mut [T]) {
-    let rows = b.len().max(1);
-    for (z, a) in z.chunks_exact_mut(rows).zip(a.chunks_exact_mut(rows)) {
-        for ((z, a), &b) in z.iter_mut().zip(a.iter_mut()).zip(b) {
-            *z += b;
-            *a = f.f(*z);
-        }
-    }
+    add_bias(b, z);
+    activate(f, z, a);
 }
 
 /// Adds the bias `b` (length `rows`) to every column of `z`.
@@ -121,10 +192,16 @@ pub fn add_bias<T: Float>(b: &[T], z: &mut [T]) {
     }
 }
 
-/// `a = f(z)`, element by element.
+/// `a = f(z)`, element by element, a vector of lanes at a time where `f` has a vector form
+/// ([`Activation::elementwise`]).
 pub fn activate<T: Float, A: Activation<T>>(f: A, z: &[T], a: &mut [T]) {
-    for (a, &z) in a.iter_mut().zip(z) {
-        *a = f.f(z);
+    match f.elementwise() {
+        Elementwise::Other => {
+            for (a, &z) in a.iter_mut().zip(z) {
+                *a = f.f(z);
+            }
+        }
+        kind => simd::kernels::activate(z, a, kind),
     }
 }
 

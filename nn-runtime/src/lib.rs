@@ -20,6 +20,7 @@ mod network;
 pub mod optim;
 pub mod predict;
 mod scalar;
+pub mod simd;
 pub mod summary;
 pub mod train;
 

@@ -248,9 +248,7 @@ impl<T: Float> Sgd<T> {
         let (lr, decay) = (self.learning_rate, self.weight_decay);
         net.zip_mut(grad, &mut |p, g| {
             let decay = if p.kind == ParamKind::Weight { decay } else { T::zero() };
-            for (w, &g) in p.values.iter_mut().zip(g) {
-                *w -= lr * (g + decay * *w);
-            }
+            crate::simd::kernels::sgd(lr, decay, p.values, g);
         });
     }
 }

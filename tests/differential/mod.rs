@@ -22,6 +22,9 @@
 //!   `loss_and_grad_training` and `forward_training` draw the same masks (the loss of
 //!   `forward_training`'s output is `loss_training`'s, less the penalty).
 //!
+//! All of it runs at every vector-unit level the CPU has, each level's per-sample reference
+//! equal to the baseline level's bit for bit.
+//!
 //! Every disagreement is collected, and the test fails once at the end listing them all, each
 //! with the call, the entry that differs most and both values.
 //!
@@ -375,16 +378,44 @@ pub(crate) use differential;
 
 /// Runs every comparison on the network `N` (named `name` in messages) and fails listing
 /// every disagreement.
+///
+/// The comparisons run at every vector-unit level the CPU has (`nn::simd::available`), and
+/// the per-sample reference itself (outputs, losses, gradients) must be the same at every
+/// level bit for bit: `f64` computes the same operations in the same order at each.
 pub fn check<N: Paths<I, O>, const I: usize, const O: usize>(name: &str, spec: Spec) {
-    let mut rng = ChaCha8Rng::seed_from_u64(SEED);
-    let net = jiggle(N::seeded(2), &mut rng);
     let mut report = Report { failures: Vec::new() };
-    samples(&net, &spec, &mut rng, &mut report);
-    batch::<N, I, O, 3>(&net, &spec, &mut rng, &mut report);
-    batch::<N, I, O, 6>(&net, &spec, &mut rng, &mut report);
-    batch::<N, I, O, 7>(&net, &spec, &mut rng, &mut report);
-    batch::<N, I, O, 13>(&net, &spec, &mut rng, &mut report);
-    batch::<N, I, O, 16>(&net, &spec, &mut rng, &mut report);
+    let mut baseline: Option<Vec<f64>> = None;
+    for level in nn::simd::available() {
+        let at_level = nn::simd::with_level(level, || {
+            let mut report = Report { failures: Vec::new() };
+            let mut rng = ChaCha8Rng::seed_from_u64(SEED);
+            let net = jiggle(N::seeded(2), &mut rng);
+            let reference = fingerprint(&net, &spec, &mut rng.clone());
+            samples(&net, &spec, &mut rng, &mut report);
+            batch::<N, I, O, 3>(&net, &spec, &mut rng, &mut report);
+            batch::<N, I, O, 6>(&net, &spec, &mut rng, &mut report);
+            batch::<N, I, O, 7>(&net, &spec, &mut rng, &mut report);
+            batch::<N, I, O, 13>(&net, &spec, &mut rng, &mut report);
+            batch::<N, I, O, 16>(&net, &spec, &mut rng, &mut report);
+            (report.failures, reference)
+        });
+        let (failures, reference) = at_level.expect("`available` lists levels the CPU has");
+        report.failures.extend(failures.into_iter().map(|f| format!("[{level}] {f}")));
+        match &baseline {
+            None => baseline = Some(reference),
+            Some(base) => {
+                let differ =
+                    base.iter().zip(&reference).filter(|(a, b)| a.to_bits() != b.to_bits());
+                if let Some((a, b)) = differ.clone().next() {
+                    report.failures.push(format!(
+                        "[{level}] the per-sample reference differs from the baseline level's in {} of {} values (first: {b:e} against {a:e})",
+                        differ.count(),
+                        base.len()
+                    ));
+                }
+            }
+        }
+    }
     if !report.failures.is_empty() {
         let mut message = format!(
             "`{name}`: {} of its paths disagree with the per-sample reference:",
@@ -395,6 +426,24 @@ pub fn check<N: Paths<I, O>, const I: usize, const O: usize>(name: &str, spec: S
         }
         panic!("{message}");
     }
+}
+
+/// The per-sample reference on a few samples, every number in one list: outputs, losses and
+/// every gradient entry.
+fn fingerprint<N: Paths<I, O>, const I: usize, const O: usize>(
+    net: &N,
+    spec: &Spec,
+    rng: &mut ChaCha8Rng,
+) -> Vec<f64> {
+    let mut out = Vec::new();
+    for _ in 0..SAMPLES {
+        let (x, y) = (spec.input::<I>(rng), spec.target::<O>(rng));
+        out.extend(net.forward(&x).iter());
+        let (loss, grad) = net.loss_and_grad(&x, &y);
+        out.push(loss);
+        grad.visit(&mut |p| out.extend_from_slice(p.values));
+    }
+    out
 }
 
 /// Moves every parameter by up to `0.3`, so that biases and learnable activations are not at

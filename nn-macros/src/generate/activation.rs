@@ -6,6 +6,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::format_ident;
 use syn::Ident;
 
+use super::layout::kernel_activation;
 use super::names::{q, vector, Names};
 use crate::ir::{Activation, Node, ACTIVATIONS};
 
@@ -115,7 +116,14 @@ pub(super) fn apply_activation(node: &Node, z: &Ident) -> TokenStream {
         return q!(#z.clone());
     }
     if let Some(f) = element_wise(node.activation) {
-        return q!(#z.map(|v| ::nn::activation::Activation::<T>::f(&#f, v)));
+        if !kernel_activation(node.outputs) {
+            return q!(#z.map(|v| ::nn::activation::Activation::<T>::f(&#f, v)));
+        }
+        return q!({
+            let mut a = <#v>::zeros();
+            ::nn::kernels::activate(#f, #z.as_slice(), a.as_mut_slice());
+            a
+        });
     }
     let field = &node.name;
     match learnable_type(node.activation) {

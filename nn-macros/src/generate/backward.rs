@@ -4,6 +4,7 @@
 use proc_macro2::{Literal, TokenStream};
 
 use super::activation::{activation_backward, element_wise, Pass};
+use super::layout::kernel_layer;
 use super::names::{d_name, gathered_input, layers, matrix, n, output_of, q, vector, Names};
 use crate::ir::{Combine, LossKind, Network, Node, Source};
 
@@ -83,14 +84,31 @@ pub(super) fn backward(net: &Network, start: Start) -> TokenStream {
                 });
             }
             let input = gathered_input(net, node);
-            body.extend(q!(grad.#field.weight.ger(scale, &d, #input, T::one());));
-            if linear.bias {
-                body.extend(q!(grad.#field.bias.axpy(scale, &d, T::one());));
+            let kernel = kernel_layer(linear.rows, node.inputs);
+            if kernel {
+                let bias = if linear.bias {
+                    q!(::core::option::Option::Some(&mut grad.#field.bias))
+                } else {
+                    q!(::core::option::Option::None)
+                };
+                body.extend(
+                    q!(::nn::kernels::outer(scale, &d, #input, &mut grad.#field.weight, #bias);),
+                );
+            } else {
+                body.extend(q!(grad.#field.weight.ger(scale, &d, #input, T::one());));
+                if linear.bias {
+                    body.extend(q!(grad.#field.bias.axpy(scale, &d, T::one());));
+                }
             }
             let v_in = vector(node.inputs);
             let back = distribute(net, node);
+            let product = if kernel {
+                q!(::nn::kernels::tr_mul(&self.#field.weight, &d))
+            } else {
+                q!(self.#field.weight.tr_mul(&d))
+            };
             let through = q! {
-                let d: #v_in = self.#field.weight.tr_mul(&d);
+                let d: #v_in = #product;
                 #back
             };
             // Only the input's gradient may be wanted here: skip `W^T d` unless it is.

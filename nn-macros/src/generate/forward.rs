@@ -5,6 +5,7 @@ use proc_macro2::{Literal, TokenStream};
 use syn::Ident;
 
 use super::activation::{apply_activation, element_wise};
+use super::layout::kernel_layer;
 use super::names::{matrix, n, output_of, q, stores_input, trace_name, value, vector, Names};
 use crate::ir::{Combine, LossKind, Network, Node};
 
@@ -82,6 +83,7 @@ fn forward_nodes(net: &Network) -> TokenStream {
         let gathered = if node.linear.is_some() { &names.input } else { z };
         let v = vector(node.outputs);
         let v_in = vector(node.inputs);
+        let mut activated = false;
         let input = match &node.combine {
             Combine::Read(source) => value(net, *source),
             Combine::Sum(sources) => {
@@ -116,14 +118,35 @@ fn forward_nodes(net: &Network) -> TokenStream {
             Some(linear) => {
                 let w = matrix(linear.rows, node.inputs);
                 let b = vector(linear.rows);
-                let affine = q!({
+                let operands = q! {
                     let w: &#w = &self.#field.weight;
                     let b: &#b = &self.#field.bias;
-                    w * #input + b
-                });
-                match linear.pieces {
-                    None => out.extend(q!(let #z: #v = #affine;)),
-                    Some(pieces) => {
+                };
+                let kernel = kernel_layer(linear.rows, node.inputs);
+                let affine = if kernel {
+                    q!({
+                        #operands
+                        ::nn::kernels::affine(w, b, #input)
+                    })
+                } else {
+                    q!({
+                        #operands
+                        w * #input + b
+                    })
+                };
+                match (linear.pieces, element_wise(node.activation)) {
+                    // The product, the bias and an element-wise activation in one kernel.
+                    (None, Some(f)) if kernel => {
+                        out.extend(q! {
+                            let (#z, #a): (#v, #v) = {
+                                #operands
+                                ::nn::kernels::dense(w, b, #input, &#f)
+                            };
+                        });
+                        activated = true;
+                    }
+                    (None, _) => out.extend(q!(let #z: #v = #affine;)),
+                    (Some(pieces), _) => {
                         let pieces = n(pieces);
                         out.extend(q! {
                             let #h: #b = #affine;
@@ -143,7 +166,7 @@ fn forward_nodes(net: &Network) -> TokenStream {
             None => {}
         }
         // A recurrent layer applies its activation at every step.
-        if node.recurrence().is_none() {
+        if node.recurrence().is_none() && !activated {
             let apply = apply_activation(node, z);
             out.extend(q!(let #a: #v = #apply;));
         }

@@ -20,6 +20,7 @@ mod api;
 mod backward;
 mod batch;
 mod forward;
+mod layout;
 mod names;
 mod tangent;
 mod traits;
