@@ -162,6 +162,9 @@ if [ "$RUN_NN" = 1 ]; then
   : > "$NN_LOG"
   echo "== nn: ${ST[*]} $NN_BIN (log: $NN_LOG)" >&2
   "${ST[@]}" "$NN_BIN" > "$NN_RESULTS" 2> >(tee -a "$NN_LOG" >&2)
+  # The same rows with the kernels forced to the baseline level (peer nn-0.1-baseline).
+  echo "== nn: NN_SIMD=baseline ${ST[*]} $NN_BIN" >&2
+  NN_SIMD=baseline "${ST[@]}" "$NN_BIN" >> "$NN_RESULTS" 2> >(tee -a "$NN_LOG" >&2)
   echo "== nn: ${MT[*]} $NN_BIN --threads 2 --workloads W3" >&2
   "${MT[@]}" "$NN_BIN" --threads 2 --workloads W3 >> "$NN_RESULTS" 2> >(tee -a "$NN_LOG" >&2)
   wait # for the tee processes

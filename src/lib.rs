@@ -375,7 +375,9 @@
 //! `activation`), an inherent `impl` with the calls of the table above, the forward pass
 //! written out line by line, the backward pass walking the same lines in reverse, and the
 //! `Network` and `Model` impls that the runtime uses. The `backprop` example works the error
-//! terms of a tiny network by hand beside what that code computes.
+//! terms of a tiny network by hand beside what that code computes. A layer's products are
+//! nalgebra's (`w * x + b`, `tr_mul`, `ger`) or, for layers wide enough, calls of
+//! [`kernels`] (`dense`, `affine`, `tr_mul`, `outer`, `activate`): see "Vector units".
 //!
 //! In detail: the struct as declared comes first, then an anonymous `const _: () = { ... };`
 //! holding a private trace struct (`__NetTrace`, the forward pass's intermediates), a private
@@ -519,6 +521,37 @@
 //! each blocked product (at most three products per layer and step). Other batches run the
 //! per-sample code one column at a time, accumulating the gradient in place, and allocate
 //! nothing.
+//!
+//! # Vector units
+//!
+//! No build flag is needed for the machine's speed: the products and activations of every
+//! layer wide enough run in kernels ([`kernels`]) compiled for each instruction-set level and
+//! chosen at run time, once per process, by [`simd`]:
+//!
+//! | level | where | `f32` lanes |
+//! |---|---|---:|
+//! | `baseline` | every x86-64 CPU (SSE2); aarch64 (NEON) | 4 |
+//! | `avx2` | x86-64 with AVX2 and FMA | 8 |
+//! | `avx512` | x86-64 with AVX-512 F, BW, CD, DQ, VL | 16 |
+//!
+//! - **Which layers.** The generator decides per layer, from its widths: a dense layer with at
+//!   least 128 weights and 4 units calls the kernels (`z = W x + b` and an element-wise
+//!   activation fused in one call, `W^T d`, `dW += s d x^T`); smaller ones keep nalgebra's
+//!   products inline, where a call would cost more than the arithmetic. An element-wise
+//!   activation over 16 or more values runs in the kernels too, as does [`Sgd`]'s update of a
+//!   tensor of 64 or more values, and the batched path's bias and activation pass. The
+//!   batched path's products are `matrixmultiply`'s, which detects AVX2 and FMA itself.
+//! - **Which level.** The best the CPU has, or the one the environment variable `NN_SIMD`
+//!   names (`baseline`, `avx2`, `avx512`) if the CPU has it. [`simd::with_level`] runs a
+//!   closure at another level on the calling thread only; [`simd::level`] tells which is in
+//!   effect. Each kernel call dispatches (a few nanoseconds); nothing allocates.
+//! - **What changes.** In `f64`, nothing: each level performs the same operations in the same
+//!   order, and results are identical bit for bit. In `f32`, the wider levels accumulate with
+//!   fused multiply-adds and compute `tanh`, the logistic function and `exp` lane-parallel
+//!   (error bounds in [`simd::math`]); results agree with the baseline's to within about
+//!   `2e-5` relative on whole networks (the crate's tests hold every level to it). Dropout
+//!   masks are the same at every level: each mask takes one 64-bit key from the generator and
+//!   hashes the entries' indices ([`dropout::mask`]).
 //!
 //! # Compile errors
 //!

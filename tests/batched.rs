@@ -158,16 +158,22 @@ network! {
 }
 
 /// In training mode each sample draws masks of its own, and the gradient is that of the
-/// training loss under those masks. The targets lie near the outputs (as in training), so
-/// that the loss is small and rounding in the central differences stays far below the
-/// gradients' smallest components.
+/// training loss under those masks. The targets lie near the outputs under the same masks (as
+/// in training: samples in order, each drawing its masks), so that the loss is small and
+/// rounding in the central differences stays far below the gradients' smallest components.
 #[test]
 fn batched_training_is_the_gradient_of_its_own_loss() {
     let mut rng = ChaCha8Rng::seed_from_u64(12);
     let net = jiggle(WideDropout::<f64>::seeded(3), &mut rng);
     let xs: SMatrix<f64, 8, 16> = random(&mut rng, 1.5);
-    let ys: SMatrix<f64, 6, 16> = net.forward_batch(&xs) + random::<6, 16>(&mut rng, 0.3);
     let masks = || ChaCha8Rng::seed_from_u64(7);
+    let mut drawn = masks();
+    let outputs = SMatrix::<f64, 6, 16>::from_columns(
+        &(0..16)
+            .map(|j| net.forward_training(&xs.column(j).into_owned(), &mut drawn))
+            .collect::<Vec<_>>(),
+    );
+    let ys: SMatrix<f64, 6, 16> = outputs + random::<6, 16>(&mut rng, 0.3);
     let (loss, grad) = net.loss_and_grad_batch_training(&xs, &ys, &mut masks());
     let (inference, _) = net.loss_and_grad_batch(&xs, &ys);
     assert_ne!(loss, inference, "dropout changed nothing");

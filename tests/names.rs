@@ -996,3 +996,19 @@ differential!(backward9: Backward9, Spec::mse().dropout());
 differential!(backward10: Backward10, Spec::mse().dropout());
 differential!(backward11: Backward11, Spec::mse().dropout());
 differential!(backward12: Backward12, Spec::mse().dropout());
+
+network! {
+    /// Lines wide enough for the kernels, named like the kernels and their operands.
+    struct KernelWords {
+        input: 16,
+        affine: dense(16) -> tanh,
+        dense: dense(16) -> prelu,
+        outer: affine + dense -> dense(16) -> sigmoid,
+        w: outer -> dense(16) -> relu,
+        b: concat(w, outer) -> dense(16),
+        f: b -> dense(16) -> leaky_relu(0.2) -> dropout(0.25),
+        out: f -> dense(3),
+        loss: mse,
+    }
+}
+differential!(kernel_words: KernelWords, Spec::mse().dropout());

@@ -26,8 +26,10 @@
 //!
 //! Single-thread figures are meant to be taken pinned to one core (`taskset`), as the peers'
 //! `run_all.sh` does; `bench/compare.sh` runs this beside the peers. `--threads N` (N > 1)
-//! times W3 only, as the peers' `-2t` rows, under the peer name `nn-0.1-Nt`. Knobs, as for the
-//! peers: `BENCH_REPS` (7), `BENCH_TARGET_S` (0.25), `BENCH_WARMUP_S` (0.3). Rows go to
+//! times W3 only, as the peers' `-2t` rows, under the peer name `nn-0.1-Nt`. The kernels run
+//! at the CPU's best vector level, printed in the header; `NN_SIMD=baseline` (or `avx2`)
+//! forces another, and the rows then carry it in the peer name (`nn-0.1-baseline`). Knobs, as
+//! for the peers: `BENCH_REPS` (7), `BENCH_TARGET_S` (0.25), `BENCH_WARMUP_S` (0.3). Rows go to
 //! standard output, diagnostics to standard error.
 
 mod data;
@@ -112,6 +114,17 @@ fn build_suffix() -> &'static str {
     }
 }
 
+/// `-<level>` when the kernels run at another level than the CPU's best (`NN_SIMD=baseline`
+/// gives the forced-baseline rows, `nn-0.1-baseline`).
+fn level_suffix() -> String {
+    let level = nn::simd::process_level();
+    if level == nn::simd::Level::best() {
+        String::new()
+    } else {
+        format!("-{level}")
+    }
+}
+
 fn main() -> ExitCode {
     let (workloads, threads) = match parse_args() {
         Ok(parsed) => parsed,
@@ -125,13 +138,18 @@ fn main() -> ExitCode {
     let thread_suffix = if threads > 1 { format!("-{threads}t") } else { String::new() };
     let mut ctx = Ctx {
         cfg: Cfg::from_env(),
-        peer: format!("nn-{version}{}{thread_suffix}", build_suffix()),
+        peer: format!("nn-{version}{}{}{thread_suffix}", build_suffix(), level_suffix()),
         threads,
         rng: ChaCha8Rng::seed_from_u64(3),
     };
     eprintln!(
-        "nn-bench: peer {}, {} reps x {} s after {} s of warm-up, threads {threads}",
-        ctx.peer, ctx.cfg.reps, ctx.cfg.target_s, ctx.cfg.warmup_s
+        "nn-bench: peer {}, {} reps x {} s after {} s of warm-up, threads {threads}, vector level {} (best on this CPU: {})",
+        ctx.peer,
+        ctx.cfg.reps,
+        ctx.cfg.target_s,
+        ctx.cfg.warmup_s,
+        nn::simd::process_level(),
+        nn::simd::Level::best()
     );
     for workload in &workloads {
         if threads > 1 && workload != "W3" {

@@ -271,10 +271,12 @@ fn generated_code_grows_with_layers_not_neurons() {
     let block = |widths: &[usize]| {
         let layers: String =
             widths.iter().enumerate().map(|(i, w)| format!("h{i}: dense({w}) -> relu,")).collect();
-        format!("struct Net {{ input: 2, {layers} loss: mse }}")
+        format!("struct Net {{ input: 8, {layers} loss: mse }}")
     };
+    // Both wide enough for the kernels (the layout the generator picks per layer; the
+    // tiniest layers stay inline), so they differ in their widths alone.
     let mut narrow = Vec::new();
-    flatten(expand(&block(&[8, 8])), &mut narrow);
+    flatten(expand(&block(&[16, 16])), &mut narrow);
     let mut wide = Vec::new();
     flatten(expand(&block(&[800, 800])), &mut wide);
     assert_eq!(narrow.len(), wide.len());

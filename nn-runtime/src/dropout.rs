@@ -21,10 +21,12 @@ use crate::Float;
 /// `p`, else `1 / (1 - p)`, so that `E[mask_i] = 1` and multiplying activations by the mask
 /// preserves their mean.
 ///
-/// Draws one uniform 32-bit word from `rng` per entry, in slice order, when `0 < p < 1` (an
-/// entry is dropped when its word is below `p 2^32`, so the probability is `p` to within
-/// `2^-32`; a `u32` is half the generator's work of an `f64`). Otherwise it draws nothing and
-/// never panics:
+/// When `0 < p < 1` it draws one 64-bit key from `rng`, whatever the mask's length, and takes
+/// entry `i`'s uniform 32-bit word from a counter-based stream: a keyed integer hash of `i`,
+/// computed many lanes at a time at the wider [`simd`](crate::simd) levels and the same at
+/// every level, in `f32` as in `f64`. An entry is dropped when its word is below `p 2^32`, so
+/// the probability is `p` to within `2^-32`. The mask is a function of the generator's state
+/// alone: the same seed gives the same masks. Otherwise it draws nothing and never panics:
 ///
 /// - `p <= 0` or NaN: every entry is `1` (no dropout);
 /// - `p >= 1`: every entry is `0` (every unit dropped).
@@ -52,10 +54,9 @@ pub fn mask<T: Float, R: Rng + ?Sized>(rng: &mut R, p: f64, mask: &mut [T]) {
         // 0 < p < 1, so 1 - p >= 2^-53 and the scale is finite in f32 as in f64.
         let keep = T::lit(1.0 / (1.0 - p));
         // Dropped when a uniform 32-bit draw falls below p 2^32: probability p to within 2^-32.
-        let threshold = (p * 4_294_967_296.0) as u64;
-        for m in mask {
-            *m = if u64::from(rng.next_u32()) < threshold { T::zero() } else { keep };
-        }
+        // p < 1, so the product is below 2^32; `as` rounds toward zero.
+        let threshold = (p * 4_294_967_296.0) as u32;
+        crate::simd::kernels::dropout_mask(rng.next_u64(), threshold, keep, mask);
     }
 }
 
@@ -94,6 +95,41 @@ mod tests {
             let keep = 1.0 / (1.0 - p);
             assert!(m.iter().all(|&v| v == 0.0 || v == keep));
         }
+    }
+
+    #[test]
+    fn every_level_draws_the_same_mask() {
+        for len in [1, 7, 8, 15, 16, 17, 1000] {
+            let draw = |level| {
+                let mut m = vec![0.0_f32; len];
+                crate::simd::with_level(level, || {
+                    mask(&mut ChaCha8Rng::seed_from_u64(3), 0.4, &mut m)
+                })
+                .unwrap();
+                m
+            };
+            let baseline = draw(crate::simd::Level::Baseline);
+            for level in crate::simd::available() {
+                assert_eq!(draw(level), baseline, "{level}, {len} entries");
+            }
+        }
+    }
+
+    #[test]
+    fn entries_are_independent_of_their_neighbours_and_of_the_next_mask() {
+        let p = 0.3;
+        let mut rng = ChaCha8Rng::seed_from_u64(21);
+        let (mut a, mut b) = (vec![0.0_f64; N], vec![0.0_f64; N]);
+        mask(&mut rng, p, &mut a);
+        mask(&mut rng, p, &mut b);
+        let n = N as f64;
+        // Both dropped: probability p^2 for neighbours in one mask and for the same entry of
+        // two masks in a row.
+        let sd = (p * p * (1.0 - p * p) / n).sqrt();
+        let neighbours = a.windows(2).filter(|w| w[0] == 0.0 && w[1] == 0.0).count() as f64 / n;
+        assert!((neighbours - p * p).abs() < SIGMAS * sd, "{neighbours}");
+        let same = a.iter().zip(&b).filter(|(a, b)| **a == 0.0 && **b == 0.0).count() as f64 / n;
+        assert!((same - p * p).abs() < SIGMAS * sd, "{same}");
     }
 
     #[test]

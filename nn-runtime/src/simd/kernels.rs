@@ -169,6 +169,74 @@ pub(crate) fn sgd<T: Float>(lr: T, decay: T, w: &mut [T], g: &[T]) {
     dispatch(Op(lr, decay, w, g));
 }
 
+/// The `i`th word of the counter-based stream keyed by `key`: a keyed integer hash of the
+/// counter (two rounds of the `lowbias32` mixer of Chris Wellons' hash prospector, the key's
+/// halves mixed in before each), the same in every lane width and in scalar code.
+#[inline(always)]
+pub(crate) fn word(key: u64, i: u32) -> u32 {
+    let mix = |mut x: u32| {
+        x ^= x >> 16;
+        x = x.wrapping_mul(0x21f0_aaad);
+        x ^= x >> 15;
+        x = x.wrapping_mul(0x735a_2d97);
+        x ^ (x >> 15)
+    };
+    mix(mix(i.wrapping_mul(0x9e37_79b9) ^ key as u32) ^ (key >> 32) as u32)
+}
+
+/// [`word`] in every lane, for the counters in `i`.
+#[inline(always)]
+fn words<S: Simd>(s: S, key: u64, i: S::u32s) -> S::u32s {
+    let mix = |x: S::u32s| {
+        let x = s.xor_u32s(x, s.wrapping_dyn_shr_u32s(x, s.splat_u32s(16)));
+        let x = s.mul_u32s(x, s.splat_u32s(0x21f0_aaad));
+        let x = s.xor_u32s(x, s.wrapping_dyn_shr_u32s(x, s.splat_u32s(15)));
+        let x = s.mul_u32s(x, s.splat_u32s(0x735a_2d97));
+        s.xor_u32s(x, s.wrapping_dyn_shr_u32s(x, s.splat_u32s(15)))
+    };
+    let first = s.xor_u32s(s.mul_u32s(i, s.splat_u32s(0x9e37_79b9)), s.splat_u32s(key as u32));
+    mix(s.xor_u32s(mix(first), s.splat_u32s((key >> 32) as u32)))
+}
+
+/// An inverted-dropout mask from the stream keyed by `key`: entry `i` is `0` where
+/// `word(key, i) < threshold`, else `keep`.
+pub(crate) fn dropout_mask<T: Float>(key: u64, threshold: u32, keep: T, mask: &mut [T]) {
+    struct Op<'a, T>(u64, u32, T, &'a mut [T]);
+    impl<T: Float> pulp::WithSimd for Op<'_, T> {
+        type Output = ();
+        #[inline(always)]
+        fn with_simd<S: Simd>(self, s: S) {
+            let Op(key, threshold, keep, mask) = self;
+            if vector::<T, S>() {
+                let lanes = lanes::<S>();
+                const IOTA: [u32; 16] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
+                let mut i = s.partial_load_u32s(&IOTA[..lanes.min(16)]);
+                let step = s.splat_u32s(lanes as u32);
+                let (threshold, keep, zero) = (
+                    s.splat_u32s(threshold),
+                    s.splat_f32s(keep.as_f64() as f32),
+                    s.splat_f32s(0.0),
+                );
+                let (mv, mt) = S::as_mut_simd_f32s(cast_mut(mask));
+                let value =
+                    |i| s.select_f32s(s.less_than_u32s(words(s, key, i), threshold), zero, keep);
+                for m in mv.iter_mut() {
+                    *m = value(i);
+                    i = s.add_u32s(i, step);
+                }
+                if !mt.is_empty() {
+                    s.partial_store_f32s(mt, value(i));
+                }
+            } else {
+                for (i, m) in mask.iter_mut().enumerate() {
+                    *m = if word(key, i as u32) < threshold { T::zero() } else { keep };
+                }
+            }
+        }
+    }
+    dispatch(Op(key, threshold, keep, mask));
+}
+
 // ---- plain forms ----
 
 #[inline(always)]
@@ -177,7 +245,9 @@ fn affine_plain<T: Float>(w: &[T], b: &[T], x: &[T], z: &mut [T]) {
     if rows == 0 || b.len() < rows {
         return;
     }
-    z.copy_from_slice(&b[..rows]);
+    // `W x`, then `+ b`: nalgebra's order for `w * x + b`, so that inline and kernel layers
+    // give the same numbers.
+    z.fill(T::zero());
     let cols = x.len().min(w.len() / rows);
     let (w, x) = (&w[..cols * rows], &x[..cols]);
     // Four columns per pass over `z`, added in column order: the sums of one column at a
@@ -193,6 +263,9 @@ fn affine_plain<T: Float>(w: &[T], b: &[T], x: &[T], z: &mut [T]) {
     let done = cols / 4 * 4;
     for (col, &x) in w[done * rows..].chunks_exact(rows).zip(&x[done..]) {
         axpy(x, col, z);
+    }
+    for (z, &b) in z.iter_mut().zip(b) {
+        *z += b;
     }
 }
 
