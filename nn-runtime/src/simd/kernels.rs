@@ -140,17 +140,12 @@ pub(crate) fn sgd<T: Float>(lr: T, decay: T, w: &mut [T], g: &[T]) {
                     (s.splat_f32s(lr.as_f64() as f32), s.splat_f32s(decay.as_f64() as f32));
                 let (wv, wt) = S::as_mut_simd_f32s(cast_mut(w));
                 let (gv, gt) = S::as_simd_f32s(cast(g));
-                let step = |w: S::f32s, g: S::f32s| {
-                    s.negate_mul_add_e_f32s(lr, s.mul_add_e_f32s(decay, w, g), w)
-                };
                 for (w, &g) in wv.iter_mut().zip(gv) {
-                    *w = step(*w, g);
+                    *w = sgd_lanes(s, lr, decay, *w, g);
                 }
                 if !wt.is_empty() {
-                    s.partial_store_f32s(
-                        wt,
-                        step(s.partial_load_f32s(wt), s.partial_load_f32s(gt)),
-                    );
+                    let (w, g) = (s.partial_load_f32s(wt), s.partial_load_f32s(gt));
+                    s.partial_store_f32s(wt, sgd_lanes(s, lr, decay, w, g));
                 }
             } else {
                 for i in 0..n {
@@ -184,18 +179,34 @@ pub(crate) fn word(key: u64, i: u32) -> u32 {
     mix(mix(i.wrapping_mul(0x9e37_79b9) ^ key as u32) ^ (key >> 32) as u32)
 }
 
+/// `lowbias32` in every lane. (The SIMD code here uses functions, never closures: a closure
+/// is a function of its own, compiled without the level's instruction set.)
+#[inline(always)]
+fn mix<S: Simd>(s: S, x: S::u32s) -> S::u32s {
+    let x = s.xor_u32s(x, s.wrapping_dyn_shr_u32s(x, s.splat_u32s(16)));
+    let x = s.mul_u32s(x, s.splat_u32s(0x21f0_aaad));
+    let x = s.xor_u32s(x, s.wrapping_dyn_shr_u32s(x, s.splat_u32s(15)));
+    let x = s.mul_u32s(x, s.splat_u32s(0x735a_2d97));
+    s.xor_u32s(x, s.wrapping_dyn_shr_u32s(x, s.splat_u32s(15)))
+}
+
 /// [`word`] in every lane, for the counters in `i`.
 #[inline(always)]
 fn words<S: Simd>(s: S, key: u64, i: S::u32s) -> S::u32s {
-    let mix = |x: S::u32s| {
-        let x = s.xor_u32s(x, s.wrapping_dyn_shr_u32s(x, s.splat_u32s(16)));
-        let x = s.mul_u32s(x, s.splat_u32s(0x21f0_aaad));
-        let x = s.xor_u32s(x, s.wrapping_dyn_shr_u32s(x, s.splat_u32s(15)));
-        let x = s.mul_u32s(x, s.splat_u32s(0x735a_2d97));
-        s.xor_u32s(x, s.wrapping_dyn_shr_u32s(x, s.splat_u32s(15)))
-    };
     let first = s.xor_u32s(s.mul_u32s(i, s.splat_u32s(0x9e37_79b9)), s.splat_u32s(key as u32));
-    mix(s.xor_u32s(mix(first), s.splat_u32s((key >> 32) as u32)))
+    mix(s, s.xor_u32s(mix(s, first), s.splat_u32s((key >> 32) as u32)))
+}
+
+/// One vector of a dropout mask: `0` where the word is below `threshold`, else `keep`.
+#[inline(always)]
+fn mask_lanes<S: Simd>(s: S, key: u64, i: S::u32s, threshold: S::u32s, keep: S::f32s) -> S::f32s {
+    s.select_f32s(s.less_than_u32s(words(s, key, i), threshold), s.splat_f32s(0.0), keep)
+}
+
+/// One vector of a gradient-descent step: `w - lr (g + decay w)`.
+#[inline(always)]
+fn sgd_lanes<S: Simd>(s: S, lr: S::f32s, decay: S::f32s, w: S::f32s, g: S::f32s) -> S::f32s {
+    s.negate_mul_add_e_f32s(lr, s.mul_add_e_f32s(decay, w, g), w)
 }
 
 /// An inverted-dropout mask from the stream keyed by `key`: entry `i` is `0` where
@@ -212,20 +223,15 @@ pub(crate) fn dropout_mask<T: Float>(key: u64, threshold: u32, keep: T, mask: &m
                 const IOTA: [u32; 16] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
                 let mut i = s.partial_load_u32s(&IOTA[..lanes.min(16)]);
                 let step = s.splat_u32s(lanes as u32);
-                let (threshold, keep, zero) = (
-                    s.splat_u32s(threshold),
-                    s.splat_f32s(keep.as_f64() as f32),
-                    s.splat_f32s(0.0),
-                );
+                let (threshold, keep) =
+                    (s.splat_u32s(threshold), s.splat_f32s(keep.as_f64() as f32));
                 let (mv, mt) = S::as_mut_simd_f32s(cast_mut(mask));
-                let value =
-                    |i| s.select_f32s(s.less_than_u32s(words(s, key, i), threshold), zero, keep);
                 for m in mv.iter_mut() {
-                    *m = value(i);
+                    *m = mask_lanes(s, key, i, threshold, keep);
                     i = s.add_u32s(i, step);
                 }
                 if !mt.is_empty() {
-                    s.partial_store_f32s(mt, value(i));
+                    s.partial_store_f32s(mt, mask_lanes(s, key, i, threshold, keep));
                 }
             } else {
                 for (i, m) in mask.iter_mut().enumerate() {
