@@ -541,7 +541,8 @@
 //!   activation over 16 or more values runs in the kernels too, as does [`Sgd`]'s update of a
 //!   tensor of 64 or more values, and the batched path's bias and activation pass. The
 //!   batched path's products are `matrixmultiply`'s, which detects AVX2 and FMA itself.
-//! - **Which level.** The best the CPU has, or the one the environment variable `NN_SIMD`
+//! - **Which level.** AVX2 where the CPU has it (AVX-512 measured no faster on these layer
+//!   sizes: see [`simd::default_level`]), or the one the environment variable `NN_SIMD`
 //!   names (`baseline`, `avx2`, `avx512`) if the CPU has it. [`simd::with_level`] runs a
 //!   closure at another level on the calling thread only; [`simd::level`] tells which is in
 //!   effect. Each kernel call dispatches (a few nanoseconds); nothing allocates.

@@ -131,7 +131,7 @@ fn f32_at_every_level_agrees_with_f64() {
 #[test]
 fn levels_the_cpu_lacks_are_refused_and_the_override_is_per_thread() {
     for level in Level::ALL {
-        let ran = simd::with_level(level, || simd::level());
+        let ran = simd::with_level(level, simd::level);
         if level.is_available() {
             assert_eq!(ran, Ok(level));
         } else {

@@ -114,11 +114,11 @@ fn build_suffix() -> &'static str {
     }
 }
 
-/// `-<level>` when the kernels run at another level than the CPU's best (`NN_SIMD=baseline`
+/// `-<level>` when the kernels run at another level than the default (`NN_SIMD=baseline`
 /// gives the forced-baseline rows, `nn-0.1-baseline`).
 fn level_suffix() -> String {
     let level = nn::simd::process_level();
-    if level == nn::simd::Level::best() {
+    if level == nn::simd::default_level() {
         String::new()
     } else {
         format!("-{level}")
@@ -143,12 +143,13 @@ fn main() -> ExitCode {
         rng: ChaCha8Rng::seed_from_u64(3),
     };
     eprintln!(
-        "nn-bench: peer {}, {} reps x {} s after {} s of warm-up, threads {threads}, vector level {} (best on this CPU: {})",
+        "nn-bench: peer {}, {} reps x {} s after {} s of warm-up, threads {threads}, vector level {} (default on this CPU: {}; widest: {})",
         ctx.peer,
         ctx.cfg.reps,
         ctx.cfg.target_s,
         ctx.cfg.warmup_s,
         nn::simd::process_level(),
+        nn::simd::default_level(),
         nn::simd::Level::best()
     );
     for workload in &workloads {

@@ -10,9 +10,10 @@
 //! | [`Level::Avx2`] | AVX2 and FMA (x86-64-v3) | 8 |
 //! | [`Level::Avx512`] | AVX-512 F/BW/CD/DQ/VL (x86-64-v4) | 16 |
 //!
-//! The process uses the best level its CPU has ([`process_level`]), or the one the environment
-//! variable `NN_SIMD` names (`baseline`, `avx2`, `avx512`) when the CPU has it; a name the CPU
-//! lacks, or an unknown one, is ignored. [`with_level`] runs a closure at another level on
+//! The process uses AVX2 where the CPU has it, the baseline elsewhere ([`default_level`] says
+//! why not AVX-512), or the level the environment variable `NN_SIMD` names (`baseline`,
+//! `avx2`, `avx512`) when the CPU has it; a name the CPU lacks, or an unknown one, is ignored
+//! ([`process_level`] tells which is in use). [`with_level`] runs a closure at another level on
 //! the calling thread only, which is how one test process checks every level.
 //!
 //! # What changes with the level
@@ -107,9 +108,25 @@ pub fn available() -> Vec<Level> {
 }
 
 /// The level this process runs kernels at: `NN_SIMD`'s when set to a level the CPU has,
-/// otherwise [`Level::best`]. Read once, at the first kernel call.
+/// otherwise [`default_level`]. Read once, at the first kernel call.
 pub fn process_level() -> Level {
     tokens().process
+}
+
+/// The level used when `NN_SIMD` does not name one: [`Level::Avx2`] where the CPU has it,
+/// else [`Level::Baseline`].
+///
+/// Not [`Level::Avx512`], even where the CPU has it: on the Xeon the crate's benchmarks ran
+/// on, the kernels at 16 lanes were no faster than at 8 on 64- to 128-unit layers and about
+/// 30% slower on 32-unit ones (a training step of 16 `dense(32)` layers), the wider
+/// registers' reductions and the core's lower clock under 512-bit arithmetic outweighing the
+/// doubled width at these sizes. `NN_SIMD=avx512` or [`with_level`] selects it.
+pub fn default_level() -> Level {
+    if Level::Avx2.is_available() {
+        Level::Avx2
+    } else {
+        Level::Baseline
+    }
 }
 
 /// The level kernels run at on this thread now: [`with_level`]'s inside its closure, else
@@ -177,19 +194,13 @@ fn tokens() -> &'static Tokens {
         let (avx2, avx512) = (v3.is_some(), v4.is_some());
         #[cfg(not(target_arch = "x86_64"))]
         let (avx2, avx512) = (false, false);
-        let best = if avx512 {
-            Level::Avx512
-        } else if avx2 {
-            Level::Avx2
-        } else {
-            Level::Baseline
-        };
+        let default = if avx2 { Level::Avx2 } else { Level::Baseline };
         let asked = std::env::var("NN_SIMD").ok().and_then(|v| Level::from_name(&v));
         let process = match asked {
             Some(Level::Avx512) if avx512 => Level::Avx512,
             Some(Level::Avx2) if avx2 => Level::Avx2,
             Some(Level::Baseline) => Level::Baseline,
-            _ => best,
+            _ => default,
         };
         Tokens {
             avx2,
