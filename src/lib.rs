@@ -528,6 +528,7 @@
 //! [`errors`] module lists every error: the mistake, a block that makes it, the message and
 //! the fix.
 
+#![cfg_attr(not(feature = "std"), no_std)]
 #![warn(missing_docs)]
 
 pub use nn_macros::network;
@@ -542,39 +543,51 @@ pub use nn_runtime::nalgebra;
 /// Re-exported so that users can name the generator types `Net::new` takes.
 #[doc(no_inline)]
 pub use nn_runtime::rand;
+// The inference core, with or without `std`.
+pub use nn_runtime::{activation, dropout, graph, kernels, loss, summary};
 pub use nn_runtime::{
-    activation, data, dropout, gradcheck, graph, io, kernels, loss, metrics, optim, predict,
-    summary, train,
+    axpy, norm_squared, Dense, Float, Init, LayerInfo, Model, Network, Param, ParamKind, ParamMut,
+    Recurrent, StateVisitor, Summary,
 };
+// Training, files, data and heap layers: the `std` feature.
+#[cfg(feature = "std")]
 pub use nn_runtime::{
-    axpy, clip_grad_norm, gradcheck_with, load_checkpoint, norm_squared, predict_into, zeroed_box,
-    Adam, AdamW, BoxedDense, Checkpoint, ConfusionMatrix, Csv, DataError, Dataset, Dense, Float,
-    GradCheck, GradCheckConfig, Init, Labels, LayerInfo, Missing, Model, Momentum, Network,
-    Optimizer, Param, ParamKind, ParamMut, Predictions, Recurrent, RmsProp, Schedule, SettingError,
-    Sgd, Split, Standardizer, StateVisitor, Summary, TrainError, TrainState, Trainer, WeightsError,
+    clip_grad_norm, gradcheck_with, load_checkpoint, predict_into, zeroed_box, Adam, AdamW,
+    BoxedDense, Checkpoint, ConfusionMatrix, Csv, DataError, Dataset, GradCheck, GradCheckConfig,
+    Labels, Missing, Momentum, Optimizer, Predictions, RmsProp, Schedule, SettingError, Sgd, Split,
+    Standardizer, TrainError, TrainState, Trainer, WeightsError,
 };
+#[cfg(feature = "std")]
+pub use nn_runtime::{data, gradcheck, io, metrics, optim, predict, train};
 
+#[cfg(feature = "std")]
 pub mod errors;
 
 /// The names most programs need: the macro, the matrix types, the traits (so that
 /// `Net::zeros()` and the trait methods resolve), the optimizers, the trainer, the loaders,
 /// and the `io` and `metrics` modules.
 pub mod prelude {
-    pub use crate::data::{Csv, Dataset, Labels, Missing, Standardizer};
     pub use crate::network;
-    pub use crate::predict::{predict, predict_into};
-    pub use crate::train::{load_checkpoint, Monitor, Trainer};
     pub use crate::Model;
-    pub use crate::{clip_grad_norm, Adam, AdamW, Momentum, Optimizer, RmsProp, Schedule};
-    pub use crate::{gradcheck, Float, Network, Sgd};
-    pub use crate::{io, metrics};
+    #[cfg(feature = "std")]
+    pub use crate::{
+        clip_grad_norm, gradcheck, io, metrics, Adam, AdamW, Momentum, Optimizer, RmsProp,
+        Schedule, Sgd,
+    };
+    #[cfg(feature = "std")]
+    pub use crate::{
+        data::{Csv, Dataset, Labels, Missing, Standardizer},
+        predict::{predict, predict_into},
+        train::{load_checkpoint, Monitor, Trainer},
+    };
+    pub use crate::{Float, Network};
     pub use nalgebra::{SMatrix, SVector};
 }
 
 /// What generated code names; not part of the public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use nalgebra::{SMatrix, SVector};
+    pub use nalgebra::{ArrayStorage, SMatrix, SVector};
     pub use rand::SeedableRng;
     pub use rand_chacha::ChaCha8Rng;
 }

@@ -11,6 +11,13 @@
 
 use nalgebra::{DMatrixView, DMatrixViewMut, Dyn};
 
+/// Whether the generated batch calls may take the batched path through these kernels: with
+/// the `std` feature, which keeps their scratch buffers per thread; without it (`no_std`, no
+/// heap) every batch call runs the per-sample code, one column after another, and the
+/// batched helpers are compiled out as dead code.
+#[doc(hidden)]
+pub const BATCHED: bool = cfg!(feature = "std");
+
 use crate::activation::{self, Activation, Learnable};
 use crate::Float;
 
