@@ -520,6 +520,78 @@
 //! per-sample code one column at a time, accumulating the gradient in place, and allocate
 //! nothing.
 //!
+//! # Embedded and real-time
+//!
+//! A network whose layers are inline (every network of at most 8192 parameters per layer,
+//! see [Memory](#memory)) runs without the standard library and without an allocator.
+//!
+//! **Features to turn off.** Depend on `nn` without its default `std` feature:
+//!
+//! ```toml
+//! [dependencies]
+//! nn = { version = "0.1", default-features = false }
+//! ```
+//!
+//! `nn` is then `#![no_std]`: the macro, the layers, the activations (through `libm`),
+//! losses, dropout's masks, the [`Network`] and [`Model`] traits and every generated call of
+//! an inline network remain (`forward`, `forward_batch`, `jvp`, `vjp`, `loss`, the gradients
+//! and `seeded`); training loops, optimizers, data, weight files, progress bars, gradient
+//! checking, [`BoxedDense`] layers, summaries' printing and the `parallel` and `serde`
+//! features need `std`. Without `std`, batch calls run the per-sample code column by column
+//! (the batched kernels keep their scratch buffers per thread, on the heap).
+//! `embedded/no-std-check` in the repository builds every kind of line for
+//! `thumbv7m-none-eabi`.
+//!
+//! **Baking weights in.** A line `weights: "file.safetensors"` in the block makes the
+//! macro read the file while it compiles and write its tensors into two constants,
+//! `Net::<f32>::BAKED` and `Net::<f64>::BAKED`:
+//!
+//! ```text
+//! nn::network! {
+//!     pub struct Sine {
+//!         input: 1,
+//!         hidden1: dense(16) -> tanh,
+//!         hidden2: dense(16) -> tanh,
+//!         output: dense(1),
+//!         loss: mse,
+//!         weights: "../sine.safetensors",   // relative to this source file
+//!     }
+//! }
+//!
+//! static NET: Sine<f32> = Sine::<f32>::BAKED;   // in flash: no start-up, no heap
+//! ```
+//!
+//! The file is one [`io::save_safetensors`] wrote (or any safetensors file with the network's
+//! tensor names and PyTorch's shapes, `hidden1.weight` `[16, 1]`, `hidden1.bias` `[16]`, ...).
+//! Its dtype may be `F32`, `F64`, `F16` or `BF16`, converted to each constant's scalar
+//! (rounded to nearest, as [`io::LoadOptions::cast_from`] converts at run time); the key maps
+//! of [`io::KeyMap`] do not apply at compile time, so save the file under the network's own
+//! names first (`nn::io::save_safetensors` after loading with a key map). A missing or
+//! unexpected tensor, a wrong shape, a tensor of integers or an unreadable file is a compile
+//! error at the path, naming the tensor ([`errors`]); editing the file rebuilds the crate.
+//! The network's own constructors and training calls are unchanged, so a host program can
+//! train the same architecture declared without the `weights:` line and save the file.
+//! `tests/bake.rs` checks the constants against the run-time loader, and
+//! `embedded/lm3s6965-sine` is a whole firmware for a Cortex-M3 built this way, run under
+//! QEMU in CI (7.5 kB of flash, 0.6 kB of RAM: see BENCHMARKS.md).
+//!
+//! **What a real-time caller can rely on.** For a network whose layers are inline,
+//! `forward`, `forward_batch` without `std`, `jvp`, `loss` and the gradient calls into a
+//! gradient the caller keeps (`loss_and_grad_into`):
+//!
+//! - allocate nothing: every value is a statically sized nalgebra matrix on the stack, and
+//!   the stack they need is fixed at compile time (no recursion, no sizes chosen at run
+//!   time);
+//! - take no lock and make no system call; they touch no global state (with `std`, only
+//!   the batched path's per-thread scratch buffer, which a thread's first large batch
+//!   allocates);
+//! - do not panic: every width is checked at compile time through the types, and
+//!   non-finite inputs give non-finite outputs, not a panic.
+//!
+//! With `std` on, batches of 6 or more through a network with a layer at least 8 wide take the
+//! batched path (see [Memory](#memory)), whose first call on a thread allocates: call
+//! `forward` per sample, or make one warm-up call, where that matters.
+//!
 //! # Compile errors
 //!
 //! Every rule the macro enforces is an error at the tokens it is about, and all errors of a
