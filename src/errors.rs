@@ -676,6 +676,13 @@ entry! {
 }
 
 entry! {
+    /// The same read by PyTorch's names (`weights: pytorch("..")`): the message names the
+    /// file's tensor and the network's tensor it is read as.
+    baked_tensor_shape_pytorch = "bake/pytorch-wrong-shape",
+    fix: "give the network the widths of the PyTorch module the file was saved from."
+}
+
+entry! {
     /// A tensor of integers: baked weights are floats, `F16`, `BF16`, `F32` or `F64`, each
     /// converted to the constant's scalar.
     baked_tensor_dtype = "bake/wrong-dtype",

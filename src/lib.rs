@@ -564,9 +564,12 @@
 //! The file is one [`io::save_safetensors`] wrote (or any safetensors file with the network's
 //! tensor names and PyTorch's shapes, `hidden1.weight` `[16, 1]`, `hidden1.bias` `[16]`, ...).
 //! Its dtype may be `F32`, `F64`, `F16` or `BF16`, converted to each constant's scalar
-//! (rounded to nearest, as [`io::LoadOptions::cast_from`] converts at run time); the key maps
-//! of [`io::KeyMap`] do not apply at compile time, so save the file under the network's own
-//! names first (`nn::io::save_safetensors` after loading with a key map). A missing or
+//! (rounded to nearest, as [`io::LoadOptions::cast_from`] converts at run time). A file
+//! saved by PyTorch is read by PyTorch's names with `weights: pytorch("model.safetensors")`:
+//! the conventions of [`io::KeyMap::pytorch`] (an `nn.Sequential`'s indices, `nn.PReLU`
+//! modules beside their layers). Renames and prefixes of a [`io::KeyMap`] are run-time
+//! only: load such a file once with its key map and save it under the network's own names
+//! ([`io::save_safetensors`]) to bake it. A missing or
 //! unexpected tensor, a wrong shape, a tensor of integers or an unreadable file is a compile
 //! error at the path, naming the tensor ([`errors`]); editing the file rebuilds the crate.
 //! The network's own constructors and training calls are unchanged, so a host program can

@@ -1,8 +1,9 @@
 //! Weights baked in at compile time (`weights: "file.safetensors"`) are the weights the
 //! run-time loader reads from the same file: bit for bit in the file's own dtype, and rounded
-//! to nearest (as `LoadOptions::cast_from` rounds) in the other.
+//! to nearest (as `LoadOptions::cast_from` rounds) in the other. Files saved by PyTorch
+//! (`weights: pytorch("..")`) bake as `KeyMap::pytorch()` loads them.
 
-use nn::io::{self, FileDtype, LoadOptions};
+use nn::io::{self, FileDtype, KeyMap, LoadOptions};
 use nn::nalgebra::SVector;
 
 nn::network! {
@@ -35,6 +36,53 @@ nn::network! {
         weights: dense(3) -> relu,
         output: dense(1),
         loss: mse,
+    }
+}
+
+nn::network! {
+    /// `nn.Sequential(nn.Linear(5, 8), nn.PReLU(8), nn.Dropout(0.1), nn.Linear(8, 6),
+    /// nn.ReLU(), nn.Linear(6, 3))`: indices with gaps, and a PReLU module of its own.
+    struct SeqPreluDropout {
+        input: 5,
+        a: dense(8) -> prelu -> dropout(0.1),
+        b: dense(6) -> relu,
+        out: dense(3),
+        loss: mse,
+        weights: pytorch("fixtures/sequential_prelu_dropout.safetensors"),
+    }
+}
+
+nn::network! {
+    /// `self.hidden = nn.Linear(5, 8); self.hidden_act = nn.PReLU(8); self.out = nn.Linear(8, 3)`.
+    struct AttrPrelu {
+        input: 5,
+        hidden: dense(8) -> prelu,
+        out: dense(3),
+        loss: mse,
+        weights: pytorch("fixtures/attr_prelu.safetensors"),
+    }
+}
+
+nn::network! {
+    /// `nn.Sequential(nn.Linear(5, 8, bias=False), nn.Tanh(), nn.Linear(8, 3))`: a layer
+    /// without bias, and `F32` values baked into `f64` too.
+    struct SeqNoBias {
+        input: 5,
+        hidden: dense(8, bias = false) -> tanh,
+        out: dense(3),
+        loss: mse,
+        weights: pytorch("fixtures/sequential_no_bias.safetensors"),
+    }
+}
+
+nn::network! {
+    /// `nn.Sequential(nn.Linear(5, 8), nn.Tanh(), nn.Linear(8, 3))` after `model.half()`.
+    struct SeqTanhF16 {
+        input: 5,
+        hidden: dense(8) -> tanh,
+        out: dense(3),
+        loss: mse,
+        weights: pytorch("fixtures/sequential_tanh_f16.safetensors"),
     }
 }
 
@@ -77,4 +125,26 @@ fn a_baked_network_computes_in_a_static() {
     let runtime: Tanh<f32> = loaded("tanh_3_4_2_f32.safetensors", LoadOptions::new());
     assert_eq!(NET.forward(&x), runtime.forward(&x));
     let _ = Named::<f32>::seeded(1).forward(&SVector::from([1.0, 2.0]));
+}
+
+#[test]
+fn pytorch_files_bake_as_the_pytorch_key_map_loads_them() {
+    let pytorch = || LoadOptions::new().keys(KeyMap::pytorch());
+    let file = "sequential_prelu_dropout.safetensors";
+    let runtime: SeqPreluDropout<f32> = loaded(file, pytorch());
+    assert_eq!(SeqPreluDropout::<f32>::BAKED, runtime);
+    assert!(runtime.a.activation.iter().all(|&s| s != 0.0), "the PReLU module's slopes");
+
+    let runtime: AttrPrelu<f32> = loaded("attr_prelu.safetensors", pytorch());
+    assert_eq!(AttrPrelu::<f32>::BAKED, runtime);
+    assert!(runtime.hidden.activation.iter().all(|&s| s != 0.0), "`hidden_act.weight`");
+
+    let no_bias = "sequential_no_bias.safetensors";
+    let runtime: SeqNoBias<f64> = loaded(no_bias, pytorch().cast_from(FileDtype::F32));
+    assert_eq!(SeqNoBias::<f64>::BAKED, runtime);
+
+    let half = "sequential_tanh_f16.safetensors";
+    let runtime: SeqTanhF16<f32> = loaded(half, pytorch().cast_from(FileDtype::F16));
+    assert_eq!(SeqTanhF16::<f32>::BAKED, runtime);
+    assert!(runtime.out.bias.iter().all(|&b| b != 0.0));
 }

@@ -4,9 +4,10 @@
 //! `include_bytes!` resolves paths). The macro reads it while it expands and writes each
 //! tensor into a constant of the network's type, `Net::<f32>::BAKED` and `Net::<f64>::BAKED`,
 //! so that the weights sit in the program's read-only data (flash on a microcontroller) and
-//! cost no start-up and no heap. The tensors are those [`nn::io`] saves and loads, under the
+//! cost no start-up and no heap. The tensors are those `nn::io` saves and loads, under the
 //! network's own names (`hidden.weight`, `hidden.bias`, `hidden.slope`, ...) in PyTorch's
-//! shapes; any dtype the run-time loader can cast (`F16`, `BF16`, `F32`, `F64`) is converted
+//! shapes, or, with `weights: pytorch("model.safetensors")`, under the names PyTorch gives
+//! them, read as `nn::io::KeyMap::pytorch()` reads them at run time; any dtype the run-time loader can cast (`F16`, `BF16`, `F32`, `F64`) is converted
 //! to the constant's scalar, rounding to nearest.
 //!
 //! Every mismatch is a compile error at the path, naming the tensor: a missing tensor, an
@@ -26,7 +27,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 use safetensors::{Dtype, SafeTensors};
 use syn::ext::IdentExt;
-use syn::{Lit, LitStr};
+use syn::{Expr, ExprLit, Lit, LitStr};
 
 use crate::ctxt::Ctxt;
 use crate::ir::{Network, Node};
@@ -36,19 +37,41 @@ use crate::suggest::did_you_mean;
 /// The key of the line naming the weight file.
 pub const KEY: &str = "weights";
 
-/// The path of a `weights: "file.safetensors"` line, if `line` is one. Any other line keyed
-/// `weights` (a layer named so, `weights: dense(8)`) is an ordinary line.
-pub fn path_of(line: &Line) -> Option<&LitStr> {
+/// A `weights:` line: the file it names, and whether the file's tensor names follow
+/// PyTorch's conventions (`weights: pytorch("model.safetensors")`).
+pub struct Weights<'a> {
+    pub path: &'a LitStr,
+    pub pytorch: bool,
+}
+
+/// The file of a `weights: "file.safetensors"` or `weights: pytorch("file.safetensors")`
+/// line, if `line` is one. Any other line keyed `weights` (a layer named so,
+/// `weights: dense(8)`) is an ordinary line.
+pub fn weights_of(line: &Line) -> Option<Weights<'_>> {
+    if line.key != KEY {
+        return None;
+    }
     match line.stages.as_slice() {
-        [Stage::Lit { minus: None, lit: Lit::Str(path) }] if line.key == KEY => Some(path),
+        [Stage::Lit { minus: None, lit: Lit::Str(path) }] => Some(Weights { path, pytorch: false }),
+        [Stage::Call { name, args: Some((_, args)) }] if name == PYTORCH && args.len() == 1 => {
+            match &args[0] {
+                Expr::Lit(ExprLit { lit: Lit::Str(path), .. }) => {
+                    Some(Weights { path, pytorch: true })
+                }
+                _ => None,
+            }
+        }
         _ => None,
     }
 }
 
+/// The word that reads a file's names by PyTorch's conventions.
+const PYTORCH: &str = "pytorch";
+
 /// Rejects a second `weights:` line: `weights: "a.safetensors", weights: "b.safetensors"`.
-pub fn check_once(cx: &mut Ctxt, paths: &[&LitStr]) {
-    for path in paths.iter().skip(1) {
-        cx.error_spanned_by(path, "`weights` is given twice; keep one");
+pub fn check_once(cx: &mut Ctxt, weights: &[Weights]) {
+    for w in weights.iter().skip(1) {
+        cx.error_spanned_by(w.path, "`weights` is given twice; keep one");
     }
 }
 
@@ -61,8 +84,7 @@ struct Tensor {
     cols: usize,
 }
 
-/// The tensors of one layer, in the order the network visits them, and whether its struct
-/// is `Recurrent` (with `recurrent` and no `activation` field).
+/// The tensors of one layer, in the order the network visits them.
 fn tensors(node: &Node) -> Vec<Tensor> {
     let field = node.name.unraw().to_string();
     let rows = node.linear.as_ref().map_or(0, |l| l.rows);
@@ -101,14 +123,15 @@ type Values = BTreeMap<String, Vec<f64>>;
 
 /// The constants, or the errors at the path; on errors the constants are still emitted, all
 /// zeros, so that code using `BAKED` sees only the mistake in the file.
-pub fn baked(net: &Network, path: &LitStr) -> (TokenStream, syn::Result<()>) {
+pub fn baked(net: &Network, weights: &Weights) -> (TokenStream, syn::Result<()>) {
+    let Weights { path, pytorch } = *weights;
     let mut cx = Ctxt::default();
     let file = resolve(path);
     let shown = path.value();
     let (tracked, values) = match std::fs::read(&file) {
         Ok(bytes) => {
             let tracked = file.to_string_lossy().into_owned();
-            (Some(tracked), read(&mut cx, net, path, &shown, &bytes))
+            (Some(tracked), read(&mut cx, net, path, pytorch, &bytes))
         }
         Err(error) => {
             cx.error_spanned_by(path, format!("cannot read the weight file `{shown}`: {error}"));
@@ -147,8 +170,10 @@ fn resolve(path: &LitStr) -> PathBuf {
     }
 }
 
-/// Reads and checks every tensor of the file against the network's.
-fn read(cx: &mut Ctxt, net: &Network, path: &LitStr, shown: &str, bytes: &[u8]) -> Values {
+/// Reads and checks every tensor of the file against the network's, the file's names read
+/// by PyTorch's conventions if `pytorch`.
+fn read(cx: &mut Ctxt, net: &Network, path: &LitStr, pytorch: bool, bytes: &[u8]) -> Values {
+    let shown = path.value();
     let mut values = Values::new();
     let file = match SafeTensors::deserialize(bytes) {
         Ok(file) => file,
@@ -169,35 +194,66 @@ fn read(cx: &mut Ctxt, net: &Network, path: &LitStr, shown: &str, bytes: &[u8]) 
             ),
         );
     }
-    let mut names: Vec<String> = file.names().into_iter().map(String::from).collect();
-    names.sort();
-    for name in &names {
-        if !expected.iter().any(|(t, _)| &t.name == name) {
-            let hint = did_you_mean(name, expected.iter().map(|(t, _)| t.name.as_str()));
+    let mut in_file: Vec<(String, Vec<usize>)> =
+        file.iter().map(|(name, view)| (name.to_string(), view.shape().to_vec())).collect();
+    in_file.sort_by(|a, b| natural_key(&a.0).cmp(&natural_key(&b.0)));
+    let read_as: Vec<String> = if pytorch {
+        pytorch_names(&in_file, &layers)
+    } else {
+        in_file.iter().map(|(name, _)| name.clone()).collect()
+    };
+    // `0.weight` (read as `hidden.weight`), or `hidden.weight` when the names agree.
+    let label = |k: usize| match (&in_file[k].0, &read_as[k]) {
+        (file, network) if file == network => format!("`{file}`"),
+        (file, network) => format!("`{file}` (read as `{network}`)"),
+    };
+    for (k, network) in read_as.iter().enumerate() {
+        if !expected.iter().any(|(t, _)| &t.name == network) {
+            let hint = did_you_mean(network, expected.iter().map(|(t, _)| t.name.as_str()));
             cx.error_spanned_by(
                 path,
-                format!("unexpected tensor `{name}` in `{shown}`: network `{}` has no such parameter{hint}", net.name.unraw()),
+                format!(
+                    "unexpected tensor {} in `{shown}`: network `{}` has no such parameter{hint}",
+                    label(k),
+                    net.name.unraw()
+                ),
             );
         }
     }
     for (tensor, node) in &expected {
-        let Ok(view) = file.tensor(&tensor.name) else {
-            cx.error_spanned_by(
-                path,
-                format!(
-                    "tensor `{}` of layer `{}` is missing from `{shown}`",
-                    tensor.name,
-                    node.name.unraw()
-                ),
-            );
-            continue;
+        let sources: Vec<usize> =
+            (0..read_as.len()).filter(|&k| read_as[k] == tensor.name).collect();
+        let k = match sources.as_slice() {
+            [k] => *k,
+            [] => {
+                cx.error_spanned_by(
+                    path,
+                    format!(
+                        "tensor `{}` of layer `{}` is missing from `{shown}`",
+                        tensor.name,
+                        node.name.unraw()
+                    ),
+                );
+                continue;
+            }
+            [first, second, ..] => {
+                cx.error_spanned_by(
+                    path,
+                    format!(
+                        "tensors `{}` and `{}` of `{shown}` both hold `{}`; keep one",
+                        in_file[*first].0, in_file[*second].0, tensor.name
+                    ),
+                );
+                continue;
+            }
         };
+        let Ok(view) = file.tensor(&in_file[k].0) else { continue };
         if view.shape() != tensor.shape.as_slice() {
             cx.error_spanned_by(
                 path,
                 format!(
-                    "tensor `{}` has shape {:?} in `{shown}`, but layer `{}` needs {:?}",
-                    tensor.name,
+                    "tensor {} has shape {:?} in `{shown}`, but layer `{}` needs {:?}",
+                    label(k),
                     view.shape(),
                     node.name.unraw(),
                     tensor.shape
@@ -209,8 +265,8 @@ fn read(cx: &mut Ctxt, net: &Network, path: &LitStr, shown: &str, bytes: &[u8]) 
             cx.error_spanned_by(
                 path,
                 format!(
-                    "tensor `{}` is `{:?}` in `{shown}`; baked weights are floats: `F16`, `BF16`, `F32` or `F64`",
-                    tensor.name,
+                    "tensor {} is `{:?}` in `{shown}`; baked weights are floats: `F16`, `BF16`, `F32` or `F64`",
+                    label(k),
                     view.dtype()
                 ),
             );
@@ -220,8 +276,8 @@ fn read(cx: &mut Ctxt, net: &Network, path: &LitStr, shown: &str, bytes: &[u8]) 
             cx.error_spanned_by(
                 path,
                 format!(
-                    "tensor `{}` holds {v:e}, beyond the range of `f32`, so `{}::<f32>::BAKED` cannot hold it",
-                    tensor.name,
+                    "tensor {} holds {v:e}, beyond the range of `f32`, so `{}::<f32>::BAKED` cannot hold it",
+                    label(k),
                     net.name.unraw()
                 ),
             );
@@ -230,6 +286,81 @@ fn read(cx: &mut Ctxt, net: &Network, path: &LitStr, shown: &str, bytes: &[u8]) 
         values.insert(tensor.name.clone(), read);
     }
     values
+}
+
+/// The network's name of each of the file's tensors (in the order given) under PyTorch's
+/// conventions, as `nn::io::KeyMap::pytorch()` reads them at run time:
+///
+/// 1. an activation module kept beside its layer, `<line>_act.weight` (an `nn.PReLU`), is the
+///    activation parameter of line `<line>`;
+/// 2. the indices of an `nn.Sequential`, `<index>.<tensor>`, in increasing order, are the
+///    network's lines with parameters in order; an index holding only a one-dimensional
+///    `weight` (an `nn.PReLU`) is the activation parameter of the line before it.
+///
+/// Other names are kept as they are.
+fn pytorch_names(in_file: &[(String, Vec<usize>)], layers: &[&Node]) -> Vec<String> {
+    // Each line with parameters and the name of its activation parameter (PReLU's `slope`
+    // when the line has none, so that a misplaced module is reported under that name).
+    let lines: Vec<(String, String)> = layers
+        .iter()
+        .map(|node| {
+            let line = node.name.unraw().to_string();
+            let param = node.activation.learnable().map_or("slope", |l| l.param);
+            let activation = format!("{line}.{param}");
+            (line, activation)
+        })
+        .collect();
+    let mut names: Vec<String> = in_file.iter().map(|(name, _)| name.clone()).collect();
+    for name in &mut names {
+        let line = name.strip_suffix(".weight").and_then(|n| n.strip_suffix("_act"));
+        if let Some((_, activation)) = line.and_then(|line| lines.iter().find(|(l, _)| l == line)) {
+            *name = activation.clone();
+        }
+    }
+    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (k, name) in names.iter().enumerate() {
+        if let Some((index, _)) = split_index(name) {
+            groups.entry(index).or_default().push(k);
+        }
+    }
+    let (mut next, mut previous) = (0, None);
+    for members in groups.into_values() {
+        let tensors: Vec<String> = members
+            .iter()
+            .map(|&k| split_index(&names[k]).map_or("", |(_, t)| t).to_string())
+            .collect();
+        let only_vector_weight =
+            members.len() == 1 && tensors[0] == "weight" && in_file[members[0]].1.len() == 1;
+        if let (true, Some(line)) = (only_vector_weight, previous) {
+            let (_, activation): &(String, String) = &lines[line];
+            names[members[0]] = activation.clone();
+            continue;
+        }
+        let Some((line, _)) = lines.get(next) else { continue };
+        for (&k, tensor) in members.iter().zip(&tensors) {
+            names[k] = format!("{line}.{tensor}");
+        }
+        previous = Some(next);
+        next += 1;
+    }
+    names
+}
+
+/// `("12", "weight")` of `"12.weight"` as `(12, "weight")`.
+fn split_index(name: &str) -> Option<(usize, &str)> {
+    let (index, tensor) = name.split_once('.')?;
+    if index.is_empty() || !index.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((index.parse().ok()?, tensor))
+}
+
+/// A sort key that orders `"2.weight"` before `"10.weight"`, then other names by name.
+fn natural_key(name: &str) -> (usize, usize, &str) {
+    match split_index(name) {
+        Some((index, _)) => (0, index, name),
+        None => (1, 0, name),
+    }
 }
 
 /// Little-endian values of a float dtype, widened exactly to `f64`; `None` for other dtypes.

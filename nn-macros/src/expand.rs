@@ -26,20 +26,20 @@ pub fn network(input: TokenStream) -> TokenStream {
             return out;
         }
     };
-    // `weights: "file.safetensors"` is read after the network is checked; the checker never
+    // `weights: "file.safetensors"` (or `pytorch("..")`) is read after the network is checked; the checker never
     // sees it, so that it stays free to name a layer `weights`.
     let (lines, weights): (Vec<Line>, Vec<Line>) =
-        def.lines.into_iter().partition(|line| bake::path_of(line).is_none());
+        def.lines.into_iter().partition(|line| bake::weights_of(line).is_none());
     let def = NetworkDef { lines, ..def };
-    let paths: Vec<&syn::LitStr> = weights.iter().filter_map(bake::path_of).collect();
+    let weights: Vec<bake::Weights> = weights.iter().filter_map(bake::weights_of).collect();
     let mut cx = Ctxt::default();
-    bake::check_once(&mut cx, &paths);
+    bake::check_once(&mut cx, &weights);
     let (net, widths) = check::network(&mut cx, &def);
     match (cx.check(), net) {
         (Ok(()), Some(net)) => {
             let mut out = generate::network(&net);
-            if let Some(path) = paths.first() {
-                let (constants, read) = bake::baked(&net, path);
+            if let Some(file) = weights.first() {
+                let (constants, read) = bake::baked(&net, file);
                 if let Err(errors) = read {
                     out.extend(errors.to_compile_error());
                 }
