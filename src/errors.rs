@@ -10,8 +10,8 @@
 //!
 //! The entries, by what they are about: the struct and its punctuation; the settings
 //! (`input:`, `loss:`, `l2:`); literals and the size bound; layers; activations; dropout;
-//! lines that read other lines (sums, concatenations); memory networks; graph networks; and
-//! the calls made on a network.
+//! lines that read other lines (sums, concatenations); memory networks; graph networks;
+//! weights baked in at compile time; and the calls made on a network.
 
 /// One entry: the mistake and the fix as docs, the case's code and message in between.
 macro_rules! entry {
@@ -651,6 +651,60 @@ entry! {
     /// A graph convolution or readout reading something other than node features.
     reads_no_node_features = "graph_conv/without-graph-input",
     fix: "declare the input as a graph, `input: graph(5, 3)`, or read a `graph_conv` line."
+}
+
+// Weights baked in at compile time (`weights: "file.safetensors"`).
+
+entry! {
+    /// A tensor the network holds that the file lacks (here PReLU's slopes).
+    baked_tensor_missing = "bake/missing-tensor",
+    fix: "bake a file saved from this network's architecture (`nn::io::save_safetensors`), or change the network to the file's."
+}
+
+entry! {
+    /// A tensor in the file that the network does not hold (here the bias of a layer
+    /// declared without one).
+    baked_tensor_unexpected = "bake/unexpected-tensor",
+    fix: "declare the layer the file was saved from (`dense(2)`, with its bias), or remove the tensor from the file."
+}
+
+entry! {
+    /// A tensor whose shape is not the layer's (here a layer reading 3 inputs where the
+    /// network has 5).
+    baked_tensor_shape = "bake/wrong-shape",
+    fix: "give the network the widths of the network the file was saved from."
+}
+
+entry! {
+    /// The same read by PyTorch's names (`weights: pytorch("..")`): the message names the
+    /// file's tensor and the network's tensor it is read as.
+    baked_tensor_shape_pytorch = "bake/pytorch-wrong-shape",
+    fix: "give the network the widths of the PyTorch module the file was saved from."
+}
+
+entry! {
+    /// A tensor of integers: baked weights are floats, `F16`, `BF16`, `F32` or `F64`, each
+    /// converted to the constant's scalar.
+    baked_tensor_dtype = "bake/wrong-dtype",
+    fix: "save the tensor as floats."
+}
+
+entry! {
+    /// A weight file that cannot be read; the path is relative to the source file naming it.
+    baked_file_unreadable = "bake/unreadable-file",
+    fix: "write the path relative to the file that holds the `network!` block."
+}
+
+entry! {
+    /// A file that is not in the safetensors format.
+    baked_file_not_safetensors = "bake/not-safetensors",
+    fix: "name a `.safetensors` file, as `nn::io::save_safetensors` writes."
+}
+
+entry! {
+    /// Two `weights:` lines.
+    baked_file_twice = "bake/given-twice",
+    fix: "keep one."
 }
 
 // Calls on a network.

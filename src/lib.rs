@@ -554,6 +554,83 @@
 //!   masks are the same at every level: each mask takes one 64-bit key from the generator and
 //!   hashes the entries' indices ([`dropout::mask`]).
 //!
+//! # Embedded and real-time
+//!
+//! A network whose layers are inline (every network of at most 8192 parameters per layer,
+//! see [Memory](#memory)) runs without the standard library and without an allocator.
+//!
+//! **Features to turn off.** Depend on `nn` without its default `std` feature:
+//!
+//! ```toml
+//! [dependencies]
+//! nn = { version = "0.1", default-features = false }
+//! ```
+//!
+//! `nn` is then `#![no_std]`: the macro, the layers, the activations (through `libm`),
+//! losses, dropout's masks, the [`Network`] and [`Model`] traits and every generated call of
+//! an inline network remain (`forward`, `forward_batch`, `jvp`, `vjp`, `loss`, the gradients
+//! and `seeded`); training loops, optimizers, data, weight files, progress bars, gradient
+//! checking, [`BoxedDense`] layers, summaries' printing and the `parallel` and `serde`
+//! features need `std`. Without `std`, batch calls run the per-sample code column by column
+//! (the batched kernels keep their scratch buffers per thread, on the heap).
+//! `embedded/no-std-check` in the repository builds every kind of line for
+//! `thumbv7m-none-eabi`.
+//!
+//! **Baking weights in.** A line `weights: "file.safetensors"` in the block makes the
+//! macro read the file while it compiles and write its tensors into two constants,
+//! `Net::<f32>::BAKED` and `Net::<f64>::BAKED`:
+//!
+//! ```text
+//! nn::network! {
+//!     pub struct Sine {
+//!         input: 1,
+//!         hidden1: dense(16) -> tanh,
+//!         hidden2: dense(16) -> tanh,
+//!         output: dense(1),
+//!         loss: mse,
+//!         weights: "../sine.safetensors",   // relative to this source file
+//!     }
+//! }
+//!
+//! static NET: Sine<f32> = Sine::<f32>::BAKED;   // in flash: no start-up, no heap
+//! ```
+//!
+//! The file is one [`io::save_safetensors`] wrote (or any safetensors file with the network's
+//! tensor names and PyTorch's shapes, `hidden1.weight` `[16, 1]`, `hidden1.bias` `[16]`, ...).
+//! Its dtype may be `F32`, `F64`, `F16` or `BF16`, converted to each constant's scalar
+//! (rounded to nearest, as [`io::LoadOptions::cast_from`] converts at run time). A file
+//! saved by PyTorch is read by PyTorch's names with `weights: pytorch("model.safetensors")`:
+//! the conventions of [`io::KeyMap::pytorch`] (an `nn.Sequential`'s indices, `nn.PReLU`
+//! modules beside their layers). Renames and prefixes of a [`io::KeyMap`] are run-time
+//! only: load such a file once with its key map and save it under the network's own names
+//! ([`io::save_safetensors`]) to bake it. A missing or
+//! unexpected tensor, a wrong shape, a tensor of integers or an unreadable file is a compile
+//! error at the path, naming the tensor ([`errors`]); editing the file rebuilds the crate.
+//! The network's own constructors and training calls are unchanged, so a host program can
+//! train the same architecture declared without the `weights:` line and save the file.
+//! `tests/bake.rs` checks the constants against the run-time loader, and
+//! `embedded/lm3s6965-sine` is a whole firmware for a Cortex-M3 built this way, run under
+//! QEMU in CI (7.5 kB of flash, 0.6 kB of RAM: see BENCHMARKS.md).
+//!
+//! **What a real-time caller can rely on.** For a network whose layers are inline,
+//! `forward`, `forward_batch` without `std`, `jvp`, `loss` and the gradient calls into a
+//! gradient the caller keeps (`loss_and_grad_into`):
+//!
+//! - allocate nothing: every value is a statically sized nalgebra matrix on the stack, and
+//!   the stack they need is fixed at compile time (no recursion, no sizes chosen at run
+//!   time);
+//! - take no lock and make no system call; they touch no global state (with `std`, only
+//!   the batched path's per-thread scratch buffer, which a thread's first large batch
+//!   allocates, and the vector-unit level: the process's first kernel call detects the CPU
+//!   and reads `NN_SIMD`, under the standard library's environment lock, once; after that
+//!   each call reads it without a lock);
+//! - do not panic: every width is checked at compile time through the types, and
+//!   non-finite inputs give non-finite outputs, not a panic.
+//!
+//! With `std` on, batches of 6 or more through a network with a layer at least 8 wide take the
+//! batched path (see [Memory](#memory)), whose first call on a thread allocates: call
+//! `forward` per sample, or make one warm-up call, where that matters.
+//!
 //! # Compile errors
 //!
 //! Every rule the macro enforces is an error at the tokens it is about, and all errors of a
@@ -562,6 +639,7 @@
 //! [`errors`] module lists every error: the mistake, a block that makes it, the message and
 //! the fix.
 
+#![cfg_attr(not(feature = "std"), no_std)]
 #![warn(missing_docs)]
 
 pub use nn_macros::network;
@@ -576,39 +654,51 @@ pub use nn_runtime::nalgebra;
 /// Re-exported so that users can name the generator types `Net::new` takes.
 #[doc(no_inline)]
 pub use nn_runtime::rand;
+// The inference core, with or without `std`.
+pub use nn_runtime::{activation, dropout, graph, kernels, loss, simd, summary};
 pub use nn_runtime::{
-    activation, data, dropout, gradcheck, graph, io, kernels, loss, metrics, optim, predict, simd,
-    summary, train,
+    axpy, norm_squared, Dense, Float, Init, LayerInfo, Model, Network, Param, ParamKind, ParamMut,
+    Recurrent, StateVisitor, Summary,
 };
+// Training, files, data and heap layers: the `std` feature.
+#[cfg(feature = "std")]
 pub use nn_runtime::{
-    axpy, clip_grad_norm, gradcheck_with, load_checkpoint, norm_squared, predict_into, zeroed_box,
-    Adam, AdamW, BoxedDense, Checkpoint, ConfusionMatrix, Csv, DataError, Dataset, Dense, Float,
-    GradCheck, GradCheckConfig, Init, Labels, LayerInfo, Missing, Model, Momentum, Network,
-    Optimizer, Param, ParamKind, ParamMut, Predictions, Recurrent, RmsProp, Schedule, SettingError,
-    Sgd, Split, Standardizer, StateVisitor, Summary, TrainError, TrainState, Trainer, WeightsError,
+    clip_grad_norm, gradcheck_with, load_checkpoint, predict_into, zeroed_box, Adam, AdamW,
+    BoxedDense, Checkpoint, ConfusionMatrix, Csv, DataError, Dataset, GradCheck, GradCheckConfig,
+    Labels, Missing, Momentum, Optimizer, Predictions, RmsProp, Schedule, SettingError, Sgd, Split,
+    Standardizer, TrainError, TrainState, Trainer, WeightsError,
 };
+#[cfg(feature = "std")]
+pub use nn_runtime::{data, gradcheck, io, metrics, optim, predict, train};
 
+#[cfg(feature = "std")]
 pub mod errors;
 
 /// The names most programs need: the macro, the matrix types, the traits (so that
 /// `Net::zeros()` and the trait methods resolve), the optimizers, the trainer, the loaders,
 /// and the `io` and `metrics` modules.
 pub mod prelude {
-    pub use crate::data::{Csv, Dataset, Labels, Missing, Standardizer};
     pub use crate::network;
-    pub use crate::predict::{predict, predict_into};
-    pub use crate::train::{load_checkpoint, Monitor, Trainer};
     pub use crate::Model;
-    pub use crate::{clip_grad_norm, Adam, AdamW, Momentum, Optimizer, RmsProp, Schedule};
-    pub use crate::{gradcheck, Float, Network, Sgd};
-    pub use crate::{io, metrics};
+    #[cfg(feature = "std")]
+    pub use crate::{
+        clip_grad_norm, gradcheck, io, metrics, Adam, AdamW, Momentum, Optimizer, RmsProp,
+        Schedule, Sgd,
+    };
+    #[cfg(feature = "std")]
+    pub use crate::{
+        data::{Csv, Dataset, Labels, Missing, Standardizer},
+        predict::{predict, predict_into},
+        train::{load_checkpoint, Monitor, Trainer},
+    };
+    pub use crate::{Float, Network};
     pub use nalgebra::{SMatrix, SVector};
 }
 
 /// What generated code names; not part of the public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use nalgebra::{SMatrix, SVector};
+    pub use nalgebra::{ArrayStorage, SMatrix, SVector};
     pub use rand::SeedableRng;
     pub use rand_chacha::ChaCha8Rng;
 }

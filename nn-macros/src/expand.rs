@@ -5,6 +5,7 @@ use quote::{quote, ToTokens};
 use syn::parse::{Parse, ParseStream};
 use syn::{Attribute, Token, Visibility};
 
+use crate::bake;
 use crate::check::{self, Widths};
 use crate::ctxt::Ctxt;
 use crate::generate;
@@ -25,10 +26,27 @@ pub fn network(input: TokenStream) -> TokenStream {
             return out;
         }
     };
+    // `weights: "file.safetensors"` (or `pytorch("..")`) is read after the network is checked; the checker never
+    // sees it, so that it stays free to name a layer `weights`.
+    let (lines, weights): (Vec<Line>, Vec<Line>) =
+        def.lines.into_iter().partition(|line| bake::weights_of(line).is_none());
+    let def = NetworkDef { lines, ..def };
+    let weights: Vec<bake::Weights> = weights.iter().filter_map(bake::weights_of).collect();
     let mut cx = Ctxt::default();
+    bake::check_once(&mut cx, &weights);
     let (net, widths) = check::network(&mut cx, &def);
     match (cx.check(), net) {
-        (Ok(()), Some(net)) => generate::network(&net),
+        (Ok(()), Some(net)) => {
+            let mut out = generate::network(&net);
+            if let Some(file) = weights.first() {
+                let (constants, read) = bake::baked(&net, file);
+                if let Err(errors) = read {
+                    out.extend(errors.to_compile_error());
+                }
+                out.extend(constants);
+            }
+            out
+        }
         (Err(errors), _) => {
             let mut out = errors.to_compile_error();
             out.extend(fallback(&def.vis, &def.name, widths));

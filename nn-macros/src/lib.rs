@@ -7,6 +7,7 @@
 
 #![warn(missing_docs)]
 
+mod bake;
 mod check;
 mod ctxt;
 mod expand;

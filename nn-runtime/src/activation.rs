@@ -774,13 +774,13 @@ impl<T: Float> Activation<T> for Gelu {
     #[inline]
     fn f(&self, x: T) -> T {
         let half = T::lit(0.5);
-        half * x * (T::one() + (x * T::lit(std::f64::consts::FRAC_1_SQRT_2)).erf())
+        half * x * (T::one() + (x * T::lit(core::f64::consts::FRAC_1_SQRT_2)).erf())
     }
 
     #[inline]
     fn df(&self, x: T, _fx: T) -> T {
         let half = T::lit(0.5);
-        let cdf = half * (T::one() + (x * T::lit(std::f64::consts::FRAC_1_SQRT_2)).erf());
+        let cdf = half * (T::one() + (x * T::lit(core::f64::consts::FRAC_1_SQRT_2)).erf());
         // 1 / sqrt(2 pi)
         let pdf = T::lit(0.398_942_280_401_432_7) * (-(half * x * x)).exp();
         // For huge |x|, x^2 overflows to inf and the density underflows to exactly 0, and

@@ -11,7 +11,7 @@
 //! [`normalize_backward`] (so that a network's input gradient covers the adjacency too) and its
 //! directional derivative [`normalize_jvp`].
 
-use std::fmt;
+use core::fmt;
 
 use nalgebra::{SMatrix, SVector};
 
@@ -81,7 +81,7 @@ impl fmt::Display for GraphError {
     }
 }
 
-impl std::error::Error for GraphError {}
+impl core::error::Error for GraphError {}
 
 /// Checks that `a` can be a graph convolution's adjacency: finite, non-negative, symmetric,
 /// and each row of `A + I` with a finite sum (the degree [`normalize`] divides by).

@@ -30,8 +30,8 @@ impl Init {
     /// ```
     pub fn bound(self, fan_in: usize, fan_out: usize) -> f64 {
         match self {
-            Init::Glorot => (6.0 / (fan_in + fan_out) as f64).sqrt(),
-            Init::He => (6.0 / fan_in as f64).sqrt(),
+            Init::Glorot => nalgebra::ComplexField::sqrt(6.0 / (fan_in + fan_out) as f64),
+            Init::He => nalgebra::ComplexField::sqrt(6.0 / fan_in as f64),
         }
     }
 

@@ -20,6 +20,13 @@ use nalgebra::{SMatrix, SVector};
 use crate::activation::{self, Activation, Elementwise, Learnable};
 use crate::{simd, Float};
 
+/// Whether the generated batch calls may take the batched path through these kernels: with
+/// the `std` feature, which keeps their scratch buffers per thread; without it (`no_std`, no
+/// heap) every batch call runs the per-sample code, one column after another, and the
+/// batched helpers are compiled out as dead code.
+#[doc(hidden)]
+pub const BATCHED: bool = cfg!(feature = "std");
+
 /// One sample through a dense layer: `(z, a)` with `z = W x + b` and `a = f(z)`.
 #[inline]
 pub fn dense<T: Float, A: Activation<T>, const R: usize, const C: usize>(

@@ -68,6 +68,7 @@ impl<T: Float, const OUT: usize, const IN: usize, const A: usize> Dense<T, OUT, 
 /// Its matrices are allocated zeroed directly on the heap and filled in place, never built on
 /// the stack first, so layers of any size can be created in a thread with a small stack.
 /// The fields dereference to the same matrices as [`Dense`]'s.
+#[cfg(feature = "std")]
 #[derive(Debug, PartialEq)]
 pub struct BoxedDense<T: Float, const OUT: usize, const IN: usize, const A: usize = 0> {
     /// `W`, one row per output unit: `weight[(j, i)]` connects input `i` to unit `j`.
@@ -80,6 +81,7 @@ pub struct BoxedDense<T: Float, const OUT: usize, const IN: usize, const A: usiz
     pub activation: Box<SVector<T, A>>,
 }
 
+#[cfg(feature = "std")]
 impl<T: Float, const OUT: usize, const IN: usize, const A: usize> BoxedDense<T, OUT, IN, A> {
     /// A layer whose weights, biases and activation parameters are all zero.
     pub fn zeros() -> Self {
@@ -109,6 +111,7 @@ impl<T: Float, const OUT: usize, const IN: usize, const A: usize> BoxedDense<T, 
     }
 }
 
+#[cfg(feature = "std")]
 impl<T: Float, const OUT: usize, const IN: usize, const A: usize> Clone
     for BoxedDense<T, OUT, IN, A>
 {
@@ -127,6 +130,7 @@ impl<T: Float, const OUT: usize, const IN: usize, const A: usize> Clone
 /// When the memory cannot be had, the process ends through the standard allocation-failure
 /// path, "memory allocation of N bytes failed", as `Box::new` would, rather than with an
 /// unwrapped `Err(())`.
+#[cfg(feature = "std")]
 pub fn zeroed_box<T: Float, const R: usize, const C: usize>() -> Box<SMatrix<T, R, C>> {
     match bytemuck::try_zeroed_box() {
         Ok(b) => b,

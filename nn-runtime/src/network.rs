@@ -111,7 +111,8 @@ pub trait Network<T: Float>: Clone {
         Summary::new(Self::NAME, Self::INPUTS, Self::LAYERS)
     }
 
-    /// Prints [`Network::summary_table`] to standard output.
+    /// Prints [`Network::summary_table`] to standard output (with the `std` feature).
+    #[cfg(feature = "std")]
     fn summary(&self)
     where
         Self: Sized,

@@ -40,11 +40,16 @@ pub trait Float: RealField + Copy + Default + bytemuck::Pod + Send + Sync + seal
     /// Calls `f` with this thread's scratch buffer of at least `len` scalars (contents
     /// unspecified), kept between calls so that batched passes allocate only when a thread
     /// first needs more. A call made from inside `f` gets a buffer of its own.
+    ///
+    /// Without the `std` feature there is no heap to keep it in: the generated code then
+    /// never takes the batched path (see [`kernels::BATCHED`](crate::kernels::BATCHED)), and
+    /// this is never called.
     #[doc(hidden)]
     fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [Self]) -> R) -> R;
 }
 
 /// A scratch buffer per thread and scalar type (see [`Float::with_scratch`]).
+#[cfg(feature = "std")]
 macro_rules! scratch {
     ($cell:ident, $name:ident, $t:ty) => {
         thread_local! {
@@ -64,8 +69,22 @@ macro_rules! scratch {
     };
 }
 
+#[cfg(feature = "std")]
 scratch!(SCRATCH_F32, scratch_f32, f32);
+#[cfg(feature = "std")]
 scratch!(SCRATCH_F64, scratch_f64, f64);
+
+/// Without `std`: the batched path that asks for scratch is compiled out of every call
+/// (`kernels::BATCHED` is false), so no caller reaches this.
+#[cfg(not(feature = "std"))]
+fn no_scratch<T, R>(_len: usize, _f: impl FnOnce(&mut [T]) -> R) -> R {
+    unreachable!("batched passes are not taken without the `std` feature")
+}
+
+#[cfg(not(feature = "std"))]
+use no_scratch as scratch_f32;
+#[cfg(not(feature = "std"))]
+use no_scratch as scratch_f64;
 
 impl Float for f32 {
     const NAME: &'static str = "f32";
@@ -119,6 +138,6 @@ impl Float for f64 {
 
     #[inline]
     fn tanh_activation(self) -> Self {
-        self.tanh()
+        nalgebra::ComplexField::tanh(self)
     }
 }

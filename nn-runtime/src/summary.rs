@@ -3,7 +3,8 @@
 //! `network!` writes what it knows of every line into [`Network::LAYERS`](crate::Network);
 //! this module only formats it, once for every network.
 
-use std::fmt;
+#[cfg(feature = "std")]
+use core::fmt;
 
 /// One line of a network, as `network!` checked it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,6 +81,8 @@ impl Summary {
     }
 }
 
+/// The table as text (with `std`: formatting it needs the heap).
+#[cfg(feature = "std")]
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let outputs = self.layers.last().map_or(self.inputs, |l| l.outputs);
@@ -143,6 +146,7 @@ impl fmt::Display for Summary {
 }
 
 /// `1234567` as `1,234,567`.
+#[cfg(feature = "std")]
 fn grouped(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();

@@ -164,7 +164,7 @@ fn inference(net: &Network, types: &Types) -> TokenStream {
     let batched = batch::worthwhile(net).then(|| {
         let min_batch = n(batch::MIN_BATCH);
         q! {
-            if B >= #min_batch {
+            if ::nn::kernels::BATCHED && B >= #min_batch {
                 return #passes::forward_batch_batched(self, xs);
             }
         }
@@ -254,7 +254,7 @@ fn batches(net: &Network, types: &Types) -> TokenStream {
     let parallel = if batch::worthwhile(net) {
         let (i, o, min_batch) = (n(net.inputs), n(net.outputs()), n(batch::MIN_BATCH));
         q! {
-            if B < 2 * #min_batch {
+            if !::nn::kernels::BATCHED || B < 2 * #min_batch {
                 return self.loss_and_grad_batch_into(xs, targets, grad);
             }
             let scale = T::one() / <T as ::nn::Float>::lit(B as f64);
@@ -396,7 +396,7 @@ fn helpers(net: &Network, types: &Types) -> Vec<Helper> {
     let batched = batch::worthwhile(net).then(|| {
         let min_batch = n(batch::MIN_BATCH);
         q! {
-            if B >= #min_batch {
+            if ::nn::kernels::BATCHED && B >= #min_batch {
                 total = #passes::backprop_batched(self, xs.as_slice(), targets.as_slice(), B, grad, scale, rng);
                 #passes::penalty_grad(self, grad);
                 return total * scale + #passes::penalty(self);

@@ -126,6 +126,7 @@ pub(crate) fn activate<T: Float>(z: &[T], a: &mut [T], f: Elementwise<T>) {
 }
 
 /// One step of gradient descent on one tensor: `w -= lr (g + decay w)`.
+#[cfg(feature = "std")]
 pub(crate) fn sgd<T: Float>(lr: T, decay: T, w: &mut [T], g: &[T]) {
     struct Op<'a, T>(T, T, &'a mut [T], &'a [T]);
     impl<T: Float> pulp::WithSimd for Op<'_, T> {
@@ -204,6 +205,7 @@ fn mask_lanes<S: Simd>(s: S, key: u64, i: S::u32s, threshold: S::u32s, keep: S::
 }
 
 /// One vector of a gradient-descent step: `w - lr (g + decay w)`.
+#[cfg(feature = "std")]
 #[inline(always)]
 fn sgd_lanes<S: Simd>(s: S, lr: S::f32s, decay: S::f32s, w: S::f32s, g: S::f32s) -> S::f32s {
     s.negate_mul_add_e_f32s(lr, s.mul_add_e_f32s(decay, w, g), w)

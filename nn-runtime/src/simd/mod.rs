@@ -43,8 +43,10 @@
 pub(crate) mod kernels;
 pub mod math;
 
+use core::fmt;
+#[cfg(feature = "std")]
 use std::cell::Cell;
-use std::fmt;
+#[cfg(feature = "std")]
 use std::sync::OnceLock;
 
 pub(crate) use pulp::{Simd, WithSimd};
@@ -81,12 +83,14 @@ impl Level {
 
     /// Whether this CPU can run the level.
     pub fn is_available(self) -> bool {
-        let tokens = tokens();
-        match self {
+        #[cfg(feature = "std")]
+        return match self {
             Level::Baseline => true,
-            Level::Avx2 => tokens.avx2,
-            Level::Avx512 => tokens.avx512,
-        }
+            Level::Avx2 => tokens().avx2,
+            Level::Avx512 => tokens().avx512,
+        };
+        #[cfg(not(feature = "std"))]
+        return self == Level::Baseline;
     }
 
     /// The widest level this CPU has.
@@ -102,15 +106,18 @@ impl fmt::Display for Level {
 }
 
 /// The levels this CPU has, from the narrowest: always [`Level::Baseline`], then the wider
-/// ones it supports.
-pub fn available() -> Vec<Level> {
-    Level::ALL.into_iter().filter(|l| l.is_available()).collect()
+/// ones it supports. (Without the `std` feature, which detects them, only the baseline.)
+pub fn available() -> impl Iterator<Item = Level> {
+    Level::ALL.into_iter().filter(|l| l.is_available())
 }
 
 /// The level this process runs kernels at: `NN_SIMD`'s when set to a level the CPU has,
 /// otherwise [`default_level`]. Read once, at the first kernel call.
 pub fn process_level() -> Level {
-    tokens().process
+    #[cfg(feature = "std")]
+    return tokens().process;
+    #[cfg(not(feature = "std"))]
+    Level::Baseline
 }
 
 /// The level used when `NN_SIMD` does not name one: [`Level::Avx2`] where the CPU has it,
@@ -132,7 +139,10 @@ pub fn default_level() -> Level {
 /// The level kernels run at on this thread now: [`with_level`]'s inside its closure, else
 /// [`process_level`].
 pub fn level() -> Level {
-    OVERRIDE.with(Cell::get).unwrap_or_else(process_level)
+    #[cfg(feature = "std")]
+    return OVERRIDE.with(Cell::get).unwrap_or_else(process_level);
+    #[cfg(not(feature = "std"))]
+    Level::Baseline
 }
 
 /// The error of [`with_level`] when the CPU lacks the level asked for.
@@ -142,12 +152,14 @@ pub struct UnavailableLevel(pub Level);
 impl fmt::Display for UnavailableLevel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "this CPU cannot run the `{}` level (it has: ", self.0)?;
-        let names: Vec<_> = available().into_iter().map(Level::name).collect();
-        write!(f, "{})", names.join(", "))
+        for (i, level) in available().enumerate() {
+            write!(f, "{}{level}", if i == 0 { "" } else { ", " })?;
+        }
+        write!(f, ")")
     }
 }
 
-impl std::error::Error for UnavailableLevel {}
+impl core::error::Error for UnavailableLevel {}
 
 /// Runs `f` with every kernel on this thread at `level`, then restores the level before
 /// (also when `f` panics). Other threads are unaffected, so tests of different levels can
@@ -160,21 +172,28 @@ pub fn with_level<R>(level: Level, f: impl FnOnce() -> R) -> Result<R, Unavailab
     if !level.is_available() {
         return Err(UnavailableLevel(level));
     }
-    struct Restore(Option<Level>);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            OVERRIDE.with(|c| c.set(self.0));
+    #[cfg(not(feature = "std"))]
+    return Ok(f());
+    #[cfg(feature = "std")]
+    {
+        struct Restore(Option<Level>);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                OVERRIDE.with(|c| c.set(self.0));
+            }
         }
+        let _restore = Restore(OVERRIDE.with(|c| c.replace(Some(level))));
+        Ok(f())
     }
-    let _restore = Restore(OVERRIDE.with(|c| c.replace(Some(level))));
-    Ok(f())
 }
 
+#[cfg(feature = "std")]
 thread_local! {
     static OVERRIDE: Cell<Option<Level>> = const { Cell::new(None) };
 }
 
 /// What detection found, once per process.
+#[cfg(feature = "std")]
 struct Tokens {
     avx2: bool,
     avx512: bool,
@@ -185,6 +204,7 @@ struct Tokens {
     v4: Option<pulp::x86::V4>,
 }
 
+#[cfg(feature = "std")]
 fn tokens() -> &'static Tokens {
     static TOKENS: OnceLock<Tokens> = OnceLock::new();
     TOKENS.get_or_init(|| {
@@ -218,19 +238,23 @@ fn tokens() -> &'static Tokens {
 /// compiled for the level's instruction set.
 #[inline]
 pub(crate) fn dispatch<Op: WithSimd>(op: Op) -> Op::Output {
-    let tokens = tokens();
-    let level = OVERRIDE.with(Cell::get).unwrap_or(tokens.process);
-    #[cfg(target_arch = "x86_64")]
-    match (level, tokens.v4, tokens.v3) {
-        (Level::Avx512, Some(v4), _) => return Simd::vectorize(v4, op),
-        (Level::Avx2 | Level::Avx512, _, Some(v3)) => return Simd::vectorize(v3, op),
-        _ => {}
+    #[cfg(feature = "std")]
+    {
+        let tokens = tokens();
+        let level = OVERRIDE.with(Cell::get).unwrap_or(tokens.process);
+        #[cfg(target_arch = "x86_64")]
+        match (level, tokens.v4, tokens.v3) {
+            (Level::Avx512, Some(v4), _) => return Simd::vectorize(v4, op),
+            (Level::Avx2 | Level::Avx512, _, Some(v3)) => return Simd::vectorize(v3, op),
+            _ => {}
+        }
+        #[cfg(target_arch = "aarch64")]
+        if let Some(neon) = pulp::aarch64::Neon::try_new() {
+            return Simd::vectorize(neon, op);
+        }
+        let _ = level;
     }
-    #[cfg(target_arch = "aarch64")]
-    if let Some(neon) = pulp::aarch64::Neon::try_new() {
-        return Simd::vectorize(neon, op);
-    }
-    let _ = level;
+    // Without `std` there is no detection: the baseline's scalar stand-in.
     Simd::vectorize(pulp::Scalar::new(), op)
 }
 
