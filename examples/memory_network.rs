@@ -62,7 +62,8 @@ fn states(net: &Counter<f32>, bits: &SVector<f32, STEPS>) -> Vec<SVector<f32, UN
     let mut h = SVector::<f32, UNITS>::zeros();
     let mut all = vec![h];
     for &bit in bits.iter() {
-        h = (layer.weight * SVector::<f32, 1>::new(bit) + layer.recurrent * h + layer.bias)
+        let x = SVector::<f32, 1>::new(bit);
+        h = (layer.weight_ih * x + layer.bias_ih + layer.weight_hh * h + layer.bias_hh)
             .map(f32::tanh);
         all.push(h);
     }

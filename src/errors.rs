@@ -590,6 +590,30 @@ entry! {
 }
 
 entry! {
+    /// A gated recurrent layer as the output line.
+    gated_output = "gated/gru-output",
+    fix: "read its state with a `dense` line after it."
+}
+
+entry! {
+    /// An activation after `lstm` or `gru`, whose gates have activations of their own.
+    activation_after_gated = "gated/activation-after-lstm",
+    fix: "remove the activation, or put it on a `dense` line after the layer."
+}
+
+entry! {
+    /// A gated layer with more than its number of units.
+    gated_arguments = "gated/lstm-two-arguments",
+    fix: "give the number of units alone, like `lstm(16)`."
+}
+
+entry! {
+    /// A recurrent layer reading a `gru` (or `lstm`), which gives its last state only.
+    gated_reads_last_state = "gated/reads-last-state-of-gru",
+    fix: "make the line it reads `gru_sequence` (or `lstm_sequence`)."
+}
+
+entry! {
     /// Softmax or a learnable activation after a recurrent layer or a graph convolution,
     /// whose activation applies element by element inside the layer.
     activation_inside_layer = "rnn/softmax-after-rnn",

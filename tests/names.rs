@@ -911,6 +911,72 @@ network! {
 // sigmoid), so a value read from the wrong binding changes the numbers; the same lines come
 // in both orders, and with `d` as the output.
 
+// The words of the gated layers' passes (`state`, `memory`, `step`, `gates`, `tangent`, ...)
+// as the names of gated lines and of what reads them, and the fields of PyTorch's recurrent
+// layout as line names.
+
+network! {
+    struct GatedForward {
+        input: 8 x 3,
+        state: lstm_sequence(8) -> dropout(0.25),
+        memory: gru_sequence(8),
+        step: state -> gru(8),
+        x_t: memory -> lstm(8) -> dropout(0.25),
+        gates: step + x_t,
+        c: concat(gates, step) -> dense(8) -> tanh,
+        h: dense(8),
+        carry_memory: dense(8) -> relu,
+        d_ih: dense(8) -> tanh,
+        r#else: concat(carry_memory, d_ih) -> dense(8),
+        memory_t: dense(8) -> sigmoid,
+        next: memory_t + c,
+        next_memory: dense(8) -> relu,
+        step_backward: dense(8) -> tanh,
+        step_jvp: dense(8),
+        tangent: step_jvp + next_memory,
+        tangent_memory: dense(8) -> tanh,
+        weight_hh: dense(8) -> relu,
+        weight_ih: dense(8),
+        bias_hh: concat(weight_ih, tangent) -> dense(8) -> tanh,
+        bias_ih: dense(8) -> relu,
+        Gru: dense(8),
+        Lstm: dense(2) -> softmax,
+        loss: cross_entropy,
+    }
+}
+differential!(gated_forward: GatedForward, Spec::multiclass().dropout());
+
+network! {
+    struct GatedBackward {
+        input: 8 x 3,
+        Lstm: gru_sequence(8) -> dropout(0.25),
+        Gru: lstm_sequence(8),
+        bias_ih: Lstm -> lstm(8),
+        bias_hh: Gru -> gru(8) -> dropout(0.25),
+        weight_ih: bias_ih + bias_hh,
+        weight_hh: dense(8) -> tanh,
+        tangent_memory: concat(weight_hh, bias_ih) -> dense(8) -> relu,
+        tangent: dense(8),
+        step_jvp: dense(8) -> tanh,
+        step_backward: step_jvp + tangent,
+        next_memory: dense(8) -> relu,
+        next: dense(8),
+        memory_t: concat(next, step_backward) -> dense(8) -> tanh,
+        r#else: dense(8),
+        d_ih: dense(8) -> relu,
+        carry_memory: dense(8),
+        h: dense(8) -> tanh,
+        c: h + carry_memory,
+        x_t: dense(8),
+        gates: dense(8) -> relu,
+        step: dense(8),
+        memory: dense(8) -> tanh,
+        state: dense(2) -> softmax,
+        loss: cross_entropy,
+    }
+}
+differential!(gated_backward: GatedBackward, Spec::multiclass().dropout());
+
 network! {
     struct PairsForward {
         input: 8,

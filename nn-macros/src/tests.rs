@@ -71,6 +71,17 @@ const VALID: &[&str] = &[
     }
     ",
     "
+    struct Gated {
+        input: 3 x 10,
+        first: lstm_sequence(4) -> dropout(0.1),
+        second: gru_sequence(5),
+        third: lstm(3),
+        fourth: first -> gru(2),
+        out: concat(third, fourth) -> dense(2) -> softmax,
+        loss: cross_entropy,
+    }
+    ",
+    "
     struct Nodes {
         input: graph(5, 3),
         first: graph_conv(4) -> relu -> dropout(0.2),
@@ -405,7 +416,7 @@ fn graph_errors_name_what_is_wrong() {
         [
             "cannot add `b` of width 4 to `a` of width 3; the terms of a sum need the same width",
             "`c` is defined below line `t`; a line reads from the input and the lines above it, so that the network has no cycles: move `c` above `t`",
-            "unknown layer kind `hiden`; expected one of `dense`, `maxout`, `rnn`, `rnn_sequence`, `graph_conv`",
+            "unknown layer kind `hiden`; expected one of `dense`, `maxout`, `rnn`, `rnn_sequence`, `lstm`, `lstm_sequence`, `gru`, `gru_sequence`, `graph_conv`",
         ]
     );
     let messages = error_messages(

@@ -19,6 +19,7 @@ pub mod metrics;
 mod network;
 pub mod optim;
 pub mod predict;
+pub mod recurrent;
 mod scalar;
 pub mod summary;
 pub mod train;
@@ -34,6 +35,7 @@ pub use optim::{
     clip_grad_norm, Adam, AdamW, Momentum, Optimizer, RmsProp, Schedule, SettingError, Sgd,
 };
 pub use predict::{predict, predict_into, Predictions};
+pub use recurrent::{Gru, Lstm};
 pub use scalar::Float;
 pub use summary::{LayerInfo, Summary};
 pub use train::{load_checkpoint, Checkpoint, TrainError, TrainState, Trainer};

@@ -13,7 +13,7 @@ use syn::{Expr, ExprLit, ExprUnary, Ident, Lit, UnOp};
 use crate::ctxt::Ctxt;
 use crate::ir::{
     self, Activation, Combine, LossKind, Source, ACTIVATIONS, CONCAT, DROPOUT, INPUT, LAYER_KINDS,
-    LOSSES, READOUTS,
+    LOSSES, READOUTS, RECURRENT_KINDS,
 };
 use crate::parse::{Line, NetworkDef, Stage};
 use crate::suggest::{closest, did_you_mean};

@@ -7,7 +7,7 @@ use super::*;
 pub(super) fn check_output_not_recurrent(cx: &mut Ctxt, output: &ir::Node, line: &Line) {
     if output.recurrence().is_some() {
         let stage = line.stages.iter().find(
-            |s| matches!(s, Stage::Call { name, .. } if name == "rnn" || name == "rnn_sequence"),
+            |s| matches!(s, Stage::Call { name, .. } if RECURRENT_KINDS.iter().any(|r| name == r.0)),
         );
         let message = format!(
             "line `{}` is the network's output and cannot be recurrent; read its state with a `dense` line after it, like `output: dense(2)`",

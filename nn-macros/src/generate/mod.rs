@@ -20,6 +20,7 @@ mod api;
 mod backward;
 mod batch;
 mod forward;
+mod gated;
 mod names;
 mod tangent;
 mod traits;
@@ -110,8 +111,11 @@ fn describe(net: &Network, node: &Node) -> String {
     } else if let Some((linear, r)) = node.linear.as_ref().zip(node.recurrence()) {
         let what = if r.every { "every state" } else { "the last state" };
         text += &format!(
-            "recurrent over {} steps of {} -> {} units ({what})",
-            r.steps, r.width, linear.rows
+            "{} over {} steps of {} -> {} units ({what})",
+            r.cell.kind(r.every),
+            r.steps,
+            r.width,
+            linear.rows
         );
     } else {
         match node.linear.as_ref().and_then(|l| l.pieces) {
