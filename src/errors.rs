@@ -590,6 +590,32 @@ entry! {
 }
 
 entry! {
+    /// `stream:` on a network whose input is not a sequence.
+    stream_without_sequence = "stream/input-not-a-sequence",
+    fix: "declare the input as a sequence, `input: 1 x 64`, read by recurrent layers; or remove `stream:`."
+}
+
+entry! {
+    /// `stream:` on a network where a line other than a recurrent layer reads every state of
+    /// an `_sequence` layer, so that its weights depend on the number of steps.
+    stream_reads_every_state = "stream/dense-reads-every-state",
+    fix: "read the last state instead (`lstm` for `lstm_sequence`), or remove `stream:`."
+}
+
+entry! {
+    /// `stream:` on a network where a line other than a recurrent layer reads the input
+    /// sequence whole.
+    stream_reads_the_input = "stream/dense-reads-the-input",
+    fix: "read the sequence with a recurrent layer only, or remove `stream:`."
+}
+
+entry! {
+    /// `stream:` with something other than the name of the state type to generate.
+    stream_not_a_name = "stream/not-a-type-name",
+    fix: "name the state type, like `stream: NetState`."
+}
+
+entry! {
     /// A gated recurrent layer as the output line.
     gated_output = "gated/gru-output",
     fix: "read its state with a `dense` line after it."

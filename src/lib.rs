@@ -71,6 +71,7 @@
 //!         ...
 //!         loss: mse | binary_cross_entropy | cross_entropy,
 //!         l2: 1e-4,                          // optional: L2 weight decay in the risk
+//!         stream: NameState,                 // optional: a memory network's `step` call
 //!     }
 //! }
 //! ```
@@ -157,6 +158,54 @@
 //! let p = net.forward(&bits);
 //! assert!((p.sum() - 1.0).abs() < 1e-12);
 //! assert_eq!(net.memory.weight_hh.shape(), (16, 16));
+//! ```
+//!
+//! ## Streaming: one step at a time
+//!
+//! A memory network that runs inside a real-time loop (an audio effect, a controller, a
+//! sensor filter) reads its sequence one step at a time. `stream: NetState` asks for it: the
+//! macro then declares `NetState<T>`, the state each recurrent line carries between steps
+//! (public fields named after the lines, each an [`recurrent::State`] with `h` and, for an
+//! LSTM, `c`), with `NetState::new()`, `reset()` and `Default`, and the call
+//!
+//! ```text
+//! net.step(&mut state, &x_t) -> y_t
+//! ```
+//!
+//! taking one step of the input (`SVector<T, 4>` for `input: 4 x 10`). After steps
+//! `x_1 ... x_t`, `y_t` is what `forward` returns for the same network declared over `t` steps
+//! (`input: 4 x t`) with the same weights; `step` runs any number of steps (the declared
+//! length bounds `forward` and training only). It is inference mode (dropout off), allocates
+//! nothing, takes no lock and cannot panic.
+//!
+//! A network can stream when its output after step `t` depends on the steps so far through
+//! state of a fixed size: its input is a sequence, only recurrent layers read that sequence
+//! or the states of an `_sequence` layer, and every other line reads the last state of a
+//! recurrent layer (`rnn`, `lstm`, `gru`) or lines that do. `stream:` on any other network is a
+//! compile error naming the line that reads a whole sequence (see [`errors`]).
+//!
+//! ```
+//! nn::network! {
+//!     /// A saturating filter with memory, sample by sample.
+//!     struct Amp {
+//!         input: 1 x 64,      // trained on windows of 64 samples
+//!         memory: lstm(8),
+//!         out: dense(1),
+//!         loss: mse,
+//!         stream: AmpState,   // declares `AmpState` and `Amp::step`
+//!     }
+//! }
+//! use nn::nalgebra::SVector;
+//! let net = Amp::<f64>::seeded(1);
+//! let window = SVector::<f64, 64>::from_fn(|t, _| (t as f64 * 0.3).sin());
+//! let mut state = AmpState::new();
+//! let mut y = SVector::zeros();
+//! for t in 0..64 {
+//!     y = net.step(&mut state, &SVector::from([window[t]]));
+//! }
+//! assert!((y - net.forward(&window)).norm() < 1e-12);
+//! state.reset(); // a new signal starts from h = c = 0
+//! assert_eq!(state.memory.h, SVector::<f64, 8>::zeros());
 //! ```
 //!
 //! ## Graph networks
@@ -266,7 +315,9 @@
 //! | `net.loss_and_grad_batch_parallel(&xs, &targets) -> (T, Net<T>)` | the batch split in two halves on two threads (with the `parallel` feature; see [`kernels::join`]) |
 //! | `net.forward_training(&x, rng)`, `net.loss_training(&x, &target, rng)` | training mode: dropout on, its masks drawn from `rng` |
 //! | `net.loss_and_grad_training(&x, &target, rng)`, `net.loss_and_grad_batch_training(&xs, &targets, rng)` | risk and gradient in training mode, each sample with masks of its own |
+//! | `net.step(&mut state, &x_t) -> SVector<T, O>` | with `stream: NetState`: one step of a memory network's sequence in, the output after it (see [Streaming](#streaming-one-step-at-a-time)) |
 //! | `net.<layer>.weight`, `net.<layer>.bias` | `SMatrix<T, OUT, IN>` and `SVector<T, OUT>`, PyTorch's layout |
+//! | `net.<layer>.weight_ih`, `.weight_hh`, `.bias_ih`, `.bias_hh` | a recurrent layer's (`rnn`, `lstm`, `gru`), PyTorch's layout, the gates stacked |
 //! | `net.<layer>.activation` | `SVector<T, A>`, a learnable activation's parameters (empty for the others) |
 //! | `impl Network<T> for Net<T>` | `INPUTS`, `OUTPUTS`, `PARAMS` and a visitor over named parameter slices |
 //!

@@ -977,6 +977,45 @@ network! {
 }
 differential!(gated_backward: GatedBackward, Spec::multiclass().dropout());
 
+// A streaming network whose lines are named like the words of `step` and of the state type
+// (`state`, `step`, `x`, `reset`, `new`, `State`, `Default`): the state's fields are the
+// recurrent lines' names, beside its methods `new` and `reset`.
+
+network! {
+    struct StreamWords {
+        input: 8 x 3,
+        state: lstm_sequence(8),
+        step: state -> gru(8) -> dropout(0.25),
+        reset: state -> rnn(8) -> tanh,
+        new: state -> lstm(8),
+        h: step + reset,
+        c: concat(h, new) -> dense(8) -> tanh,
+        x: dense(8) -> relu,
+        Default: dense(8),
+        State: Default + x,
+        default: dense(8) -> tanh,
+        recurrent: dense(2) -> softmax,
+        loss: cross_entropy,
+        stream: StreamWordsState,
+    }
+}
+differential!(stream_words: StreamWords, Spec::multiclass().dropout());
+
+/// After the declared steps, `step` gives what `forward` gives on them.
+#[test]
+fn a_streaming_network_with_the_generators_words_streams() {
+    use nn::nalgebra::SVector;
+    let net = StreamWords::<f64>::seeded(7);
+    let xs = SVector::<f64, 24>::from_fn(|i, _| ((i * 7 % 11) as f64 - 5.0) / 5.0);
+    let mut state = StreamWordsState::new();
+    let mut y = SVector::zeros();
+    for t in 0..3 {
+        y = net.step(&mut state, &xs.fixed_rows::<8>(8 * t).into_owned());
+    }
+    assert!((y - net.forward(&xs)).norm() < 1e-12);
+    assert!(state.reset.h.norm() > 0.0 && state.new.c.norm() > 0.0);
+}
+
 network! {
     struct PairsForward {
         input: 8,

@@ -21,6 +21,11 @@ pub struct Network {
     pub l2: Option<f64>,
     /// Nodes other than the output that no line reads: computed, but never used.
     pub unused: Vec<Ident>,
+    /// `stream: NetState`: the name of the state type of the streaming call `step`, for a
+    /// network that reads its sequence step by step (see `check::check_stream`).
+    pub stream: Option<Ident>,
+    /// `input: 4 x 10`: the width of one step and the number of steps.
+    pub sequence: Option<(usize, usize)>,
 }
 
 impl Network {

@@ -79,6 +79,7 @@ const VALID: &[&str] = &[
         fourth: first -> gru(2),
         out: concat(third, fourth) -> dense(2) -> softmax,
         loss: cross_entropy,
+        stream: GatedState,
     }
     ",
     "
@@ -785,7 +786,8 @@ fn the_macro_never_panics() {
 // The generator's vocabulary.
 
 /// Every identifier the expansions of `VALID` contain other than the network's name (and the
-/// `__<Net>Trace` and `__<Net>Passes` items named after it), its lines' names and their
+/// `__<Net>Trace` and `__<Net>Passes` items named after it), the state type `stream:` names,
+/// its lines' names and their
 /// `<line>_<role>` intermediates: the generator's own words (keywords,
 /// paths, methods, locals). It is committed in `generate/vocabulary.txt`, which the name
 /// torture test (tests/names.rs of `nn`) reads: a new word fails here until it is listed, and
@@ -819,7 +821,12 @@ fn the_generators_vocabulary_is_the_committed_list() {
             // The network's name, and the items named after it inside the anonymous `const`.
             let name = def.name.to_string();
             let items = [format!("__{name}Trace"), format!("__{name}Passes")];
-            let user = word == name || items.contains(&word) || lines.contains(&word);
+            // The state type `stream:` names.
+            let state = def.lines.iter().any(|l| {
+                l.key == "stream"
+                    && matches!(&l.stages[..], [crate::parse::Stage::Call { name, .. }] if *name == word)
+            });
+            let user = word == name || items.contains(&word) || lines.contains(&word) || state;
             if !derived && !user {
                 words.insert(word);
             }

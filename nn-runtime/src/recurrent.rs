@@ -64,6 +64,31 @@ pub struct StepGrad<T: Float, const H: usize, const G: usize> {
     pub d_ih: SVector<T, G>,
 }
 
+/// What a recurrent layer carries from one step to the next when a network streams
+/// (`stream: NetState` in `network!`): its state `h` and, for an LSTM, its cell state `c`
+/// (zero and unused for `rnn` and `gru`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct State<T: Float, const H: usize> {
+    /// `h_t`, the state after the last step (the layer's output there).
+    pub h: SVector<T, H>,
+    /// `c_t`, an LSTM's cell state after the last step; for the GRU the memory of its last
+    /// step (see the module docs), which the next step ignores; zero for `rnn`.
+    pub c: SVector<T, H>,
+}
+
+impl<T: Float, const H: usize> State<T, H> {
+    /// The state before the first step: `h_0 = c_0 = 0`.
+    pub fn zeros() -> Self {
+        Self { h: SVector::zeros(), c: SVector::zeros() }
+    }
+}
+
+impl<T: Float, const H: usize> Default for State<T, H> {
+    fn default() -> Self {
+        Self::zeros()
+    }
+}
+
 macro_rules! gated_layer {
     ($(#[$doc:meta])* $name:ident, $gates:literal, $torch:literal) => {
         $(#[$doc])*

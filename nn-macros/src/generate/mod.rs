@@ -22,6 +22,7 @@ mod batch;
 mod forward;
 mod gated;
 mod names;
+mod stream;
 mod tangent;
 mod traits;
 
@@ -41,8 +42,10 @@ pub fn network(net: &Network) -> TokenStream {
     let api = api::api(net);
     let traits = traits::network_impl(net);
     let unused = unused_warnings(net);
+    let stream = stream::stream(net);
     q! {
         #definition
+        #stream
 
         // A line's intermediates take its name as written (`Hidden_z`); see `names`.
         #[allow(non_snake_case)]
