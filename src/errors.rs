@@ -590,6 +590,13 @@ entry! {
 }
 
 entry! {
+    /// A gated layer with more parameters than a layer keeps inline: an LSTM has four blocks of
+    /// PyTorch's tensors, a GRU three.
+    gated_too_large = "gated/too-large",
+    fix: "use fewer units or narrower steps: an LSTM of `n` units on steps of `w` values has `4n(w + n + 2)` parameters, a GRU `3n(w + n + 2)`."
+}
+
+entry! {
     /// `stream:` on a network whose input is not a sequence.
     stream_without_sequence = "stream/input-not-a-sequence",
     fix: "declare the input as a sequence, `input: 1 x 64`, read by recurrent layers; or remove `stream:`."

@@ -236,7 +236,7 @@ nn::network! {
     /// Streams: two stacked gated layers and an Elman one, one sample at a time.
     pub struct Streaming {
         input: 1 x 64,
-        first: gru_sequence(32),
+        first: gru_sequence(16),
         second: lstm(32),
         third: first -> rnn(8) -> tanh,
         output: concat(second, third) -> dense(1),
