@@ -189,7 +189,7 @@ fn draw(
 fn main() {
     let quick = common::quick();
     let mut rng = ChaCha8Rng::seed_from_u64(34);
-    let (n_train, n_validation, n_test) = if quick { (1000, 300, 500) } else { (2000, 500, 1000) };
+    let (n_train, n_validation, n_test) = if quick { (2000, 500, 500) } else { (2000, 500, 1000) };
     let train = counting(n_train, &mut rng);
     let validation = counting(n_validation, &mut rng);
     let test = counting(n_test, &mut rng);

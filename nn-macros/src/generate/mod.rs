@@ -5,6 +5,8 @@
 //! - `names`: the identifiers generated code binds, and why none can meet a user's name;
 //! - `activation`: activations, forward and their Jacobian products;
 //! - `forward`, `backward`, `tangent`: the passes of one sample (values, gradients, tangents);
+//! - `gated`: the same three passes for `lstm` and `gru`, calling the runtime's cells;
+//! - `stream`: with `stream: NetState`, the state type and the streaming call `step`;
 //! - `batch`: the passes of a whole batch through the runtime's blocked kernels;
 //! - `api`: the inherent methods users call, and the private helpers they share;
 //! - `traits`: the `nn::Network` and `nn::Model` impls.
