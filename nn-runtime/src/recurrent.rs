@@ -105,6 +105,8 @@ macro_rules! gated_layer {
         }
 
         impl<T: Float, const H: usize, const IN: usize, const G: usize> $name<T, H, IN, G> {
+            /// `G` is the gates times `H`: checked when the layer is built or a step is taken,
+            /// at compile time, so that no step indexes past its gates.
             const CHECK: () = assert!(G == $gates * H, concat!("`G` must be ", stringify!($gates), " times `H`"));
 
             /// A layer whose parameters are all zero.
@@ -180,6 +182,7 @@ impl<T: Float, const H: usize, const IN: usize, const G: usize> Lstm<T, H, IN, G
     /// ```
     #[inline]
     pub fn step(&self, x: &SVector<T, IN>, h: &SVector<T, H>, c: &SVector<T, H>) -> Step<T, H, G> {
+        let () = Self::CHECK;
         let mut gates: SVector<T, G> = self.bias_ih + self.bias_hh;
         gates.gemv(T::one(), &self.weight_ih, x, T::one());
         gates.gemv(T::one(), &self.weight_hh, h, T::one());
@@ -229,6 +232,7 @@ impl<T: Float, const H: usize, const IN: usize, const G: usize> Lstm<T, H, IN, G
         dh: &SVector<T, H>,
         dc: &SVector<T, H>,
     ) -> StepGrad<T, H, G> {
+        let () = Self::CHECK;
         let (gates, c_t) = step;
         let mut d = SVector::<T, G>::zeros();
         let mut dc_prev = SVector::<T, H>::zeros();
@@ -263,6 +267,7 @@ impl<T: Float, const H: usize, const IN: usize, const G: usize> Lstm<T, H, IN, G
         c: &SVector<T, H>,
         step: (&SVector<T, G>, &SVector<T, H>),
     ) -> (SVector<T, H>, SVector<T, H>) {
+        let () = Self::CHECK;
         let _ = h;
         let (gates, c_t) = step;
         let mut ta = SVector::<T, G>::zeros();
@@ -298,6 +303,7 @@ impl<T: Float, const H: usize, const IN: usize, const G: usize> Gru<T, H, IN, G>
     /// ```
     #[inline]
     pub fn step(&self, x: &SVector<T, IN>, h: &SVector<T, H>, c: &SVector<T, H>) -> Step<T, H, G> {
+        let () = Self::CHECK;
         let _ = c;
         let mut gates: SVector<T, G> = self.bias_ih;
         gates.gemv(T::one(), &self.weight_ih, x, T::one());
@@ -335,6 +341,7 @@ impl<T: Float, const H: usize, const IN: usize, const G: usize> Gru<T, H, IN, G>
         dh: &SVector<T, H>,
         dc: &SVector<T, H>,
     ) -> StepGrad<T, H, G> {
+        let () = Self::CHECK;
         let _ = (c, dc);
         let (gates, hn) = step;
         let mut d_ih = SVector::<T, G>::zeros();
@@ -375,6 +382,7 @@ impl<T: Float, const H: usize, const IN: usize, const G: usize> Gru<T, H, IN, G>
         c: &SVector<T, H>,
         step: (&SVector<T, G>, &SVector<T, H>),
     ) -> (SVector<T, H>, SVector<T, H>) {
+        let () = Self::CHECK;
         let _ = (tc, c);
         let (gates, hn) = step;
         let mut ti = SVector::<T, G>::zeros();
