@@ -62,7 +62,8 @@ fn states(net: &Counter<f32>, bits: &SVector<f32, STEPS>) -> Vec<SVector<f32, UN
     let mut h = SVector::<f32, UNITS>::zeros();
     let mut all = vec![h];
     for &bit in bits.iter() {
-        h = (layer.weight * SVector::<f32, 1>::new(bit) + layer.recurrent * h + layer.bias)
+        let x = SVector::<f32, 1>::new(bit);
+        h = (layer.weight_ih * x + layer.bias_ih + layer.weight_hh * h + layer.bias_hh)
             .map(f32::tanh);
         all.push(h);
     }
@@ -188,7 +189,7 @@ fn draw(
 fn main() {
     let quick = common::quick();
     let mut rng = ChaCha8Rng::seed_from_u64(34);
-    let (n_train, n_validation, n_test) = if quick { (1000, 300, 500) } else { (2000, 500, 1000) };
+    let (n_train, n_validation, n_test) = if quick { (2000, 500, 500) } else { (2000, 500, 1000) };
     let train = counting(n_train, &mut rng);
     let validation = counting(n_validation, &mut rng);
     let test = counting(n_test, &mut rng);

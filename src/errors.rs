@@ -590,6 +590,63 @@ entry! {
 }
 
 entry! {
+    /// A gated layer with more parameters than a layer keeps inline: an LSTM has four blocks of
+    /// PyTorch's tensors, a GRU three.
+    gated_too_large = "gated/too-large",
+    fix: "use fewer units or narrower steps: an LSTM of `n` units on steps of `w` values has `4n(w + n + 2)` parameters, a GRU `3n(w + n + 2)`."
+}
+
+entry! {
+    /// `stream:` on a network whose input is not a sequence.
+    stream_without_sequence = "stream/input-not-a-sequence",
+    fix: "declare the input as a sequence, `input: 1 x 64`, read by recurrent layers; or remove `stream:`."
+}
+
+entry! {
+    /// `stream:` on a network where a line other than a recurrent layer reads every state of
+    /// an `_sequence` layer, so that its weights depend on the number of steps.
+    stream_reads_every_state = "stream/dense-reads-every-state",
+    fix: "read the last state instead (`lstm` for `lstm_sequence`), or remove `stream:`."
+}
+
+entry! {
+    /// `stream:` on a network where a line other than a recurrent layer reads the input
+    /// sequence whole.
+    stream_reads_the_input = "stream/dense-reads-the-input",
+    fix: "read the sequence with a recurrent layer only, or remove `stream:`."
+}
+
+entry! {
+    /// `stream:` with something other than the name of the state type to generate.
+    stream_not_a_name = "stream/not-a-type-name",
+    fix: "name the state type, like `stream: NetState`."
+}
+
+entry! {
+    /// A gated recurrent layer as the output line.
+    gated_output = "gated/gru-output",
+    fix: "read its state with a `dense` line after it."
+}
+
+entry! {
+    /// An activation after `lstm` or `gru`, whose gates have activations of their own.
+    activation_after_gated = "gated/activation-after-lstm",
+    fix: "remove the activation, or put it on a `dense` line after the layer."
+}
+
+entry! {
+    /// A gated layer with more than its number of units.
+    gated_arguments = "gated/lstm-two-arguments",
+    fix: "give the number of units alone, like `lstm(16)`."
+}
+
+entry! {
+    /// A recurrent layer reading a `gru` (or `lstm`), which gives its last state only.
+    gated_reads_last_state = "gated/reads-last-state-of-gru",
+    fix: "make the line it reads `gru_sequence` (or `lstm_sequence`)."
+}
+
+entry! {
     /// Softmax or a learnable activation after a recurrent layer or a graph convolution,
     /// whose activation applies element by element inside the layer.
     activation_inside_layer = "rnn/softmax-after-rnn",

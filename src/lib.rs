@@ -71,6 +71,7 @@
 //!         ...
 //!         loss: mse | binary_cross_entropy | cross_entropy,
 //!         l2: 1e-4,                          // optional: L2 weight decay in the risk
+//!         stream: NameState,                 // optional: a memory network's `step` call
 //!     }
 //! }
 //! ```
@@ -93,7 +94,8 @@
 //!    parameter: not visited, trained, saved or loaded), or `maxout(n, k)`, `n` units
 //!    each the maximum of `k >= 2` affine maps of the input (stored as one `dense(n * k)`:
 //!    row `u * k + j` is piece `j` of unit `u`, the layout of PyTorch's `Linear(in, n * k)`
-//!    followed by `view(n, k).max(-1)`), or a recurrent layer (below);
+//!    followed by `view(n, k).max(-1)`), or a recurrent layer (`rnn`, `lstm`, `gru`,
+//!    below);
 //! 2. an activation; a line without one is linear (`identity`);
 //! 3. `dropout(p)`, inverted dropout: in the training calls each unit is silenced with
 //!    probability `p` and the others scaled by `1 / (1 - p)`; inference calls leave the values
@@ -121,17 +123,25 @@
 //! at rows `4t..4t + 4`). A recurrent layer reads it:
 //!
 //! ```text
-//! memory: rnn(16) -> tanh,          // h_t = tanh(W x_t + U h_{t-1} + b), h_0 = 0; gives h_10
+//! memory: rnn(16) -> tanh,          // h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh), h_0 = 0; gives h_10
 //! states: rnn_sequence(16) -> tanh, // the same, giving every state h_1 ... h_10 (160 values)
+//! cells: lstm(16),                   // PyTorch's nn.LSTM: gates i, f, g, o and a cell state
+//! gated: gru_sequence(16),           // PyTorch's nn.GRU: gates r, z, n; every state
 //! ```
 //!
-//! An `rnn` gives its last state; an `rnn_sequence` gives every state as a sequence that
-//! another recurrent layer can read. The activation, element-wise, applies at every step;
-//! the backward pass is backpropagation through time, a loop over the steps with static
-//! bounds (generated code does not grow with the number of steps). The parameters are a
-//! [`Recurrent`]: `weight` (`W`, PyTorch's `weight_ih`), `recurrent` (`U`, `weight_hh`) and
-//! one `bias`. A recurrent layer cannot be the output line: read its state with a `dense`
-//! line.
+//! An `rnn`, `lstm` or `gru` gives its last state; the `_sequence` forms give every state as
+//! a sequence that another recurrent layer can read. An `rnn`'s activation, element-wise,
+//! applies at every step; `lstm` and `gru` take none (their gates apply their own sigmoid
+//! and tanh, with PyTorch's equations, given in [`recurrent`]). The backward pass is
+//! backpropagation through time, a loop over the steps with static bounds (generated code
+//! does not grow with the number of steps). The parameters are PyTorch's, under PyTorch's
+//! names: a [`Recurrent`], [`Lstm`] or [`Gru`] with `weight_ih` (`gates * n x step width`),
+//! `weight_hh` (`gates * n x n`), `bias_ih` and `bias_hh`, saved as `<line>.weight_ih_l0`,
+//! `<line>.weight_hh_l0`, `<line>.bias_ih_l0` and `<line>.bias_hh_l0`, the gates stacked in
+//! PyTorch's order (LSTM `i, f, g, o`; GRU `r, z, n`). `rnn` starts like a dense layer (Glorot
+//! or He weights, zero biases); `lstm` and `gru` start like PyTorch's, every tensor uniform in
+//! `[-1/sqrt(n), 1/sqrt(n)]`. Dropout after a recurrent line drops its states, between layers.
+//! A recurrent layer cannot be the output line: read its state with a `dense` line.
 //!
 //! ```
 //! nn::network! {
@@ -147,7 +157,55 @@
 //! let bits = nn::nalgebra::SVector::<f64, 10>::from([1.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0]);
 //! let p = net.forward(&bits);
 //! assert!((p.sum() - 1.0).abs() < 1e-12);
-//! assert_eq!(net.memory.recurrent.shape(), (16, 16));
+//! assert_eq!(net.memory.weight_hh.shape(), (16, 16));
+//! ```
+//!
+//! ## Streaming: one step at a time
+//!
+//! A memory network that runs inside a real-time loop (an audio effect, a controller, a
+//! sensor filter) reads its sequence one step at a time. `stream: NetState` asks for it: the
+//! macro then declares `NetState<T>`, the state each recurrent line carries between steps
+//! (public fields named after the lines, each an [`recurrent::State`] with `h` and, for an
+//! LSTM, `c`), with `NetState::new()`, `reset()` and `Default`, and the call
+//!
+//! ```text
+//! net.step(&mut state, &x_t) -> y_t
+//! ```
+//!
+//! taking one step of the input (`SVector<T, 4>` for `input: 4 x 10`). After steps
+//! `x_1 ... x_t`, `y_t` is what `forward` returns for the same network declared over `t` steps
+//! (`input: 4 x t`) with the same weights; `step` runs any number of steps (the declared
+//! length bounds `forward` and training only). It is inference mode (dropout off), allocates
+//! nothing, takes no lock and cannot panic.
+//!
+//! A network can stream when its output after step `t` depends on the steps so far through
+//! state of a fixed size: its input is a sequence, only recurrent layers read that sequence
+//! or the states of an `_sequence` layer, and every other line reads the last state of a
+//! recurrent layer (`rnn`, `lstm`, `gru`) or lines that do. `stream:` on any other network is a
+//! compile error naming the line that reads a whole sequence (see [`errors`]).
+//!
+//! ```
+//! nn::network! {
+//!     /// A saturating filter with memory, sample by sample.
+//!     struct Amp {
+//!         input: 1 x 64,      // trained on windows of 64 samples
+//!         memory: lstm(8),
+//!         out: dense(1),
+//!         loss: mse,
+//!         stream: AmpState,   // declares `AmpState` and `Amp::step`
+//!     }
+//! }
+//! use nn::nalgebra::SVector;
+//! let net = Amp::<f64>::seeded(1);
+//! let window = SVector::<f64, 64>::from_fn(|t, _| (t as f64 * 0.3).sin());
+//! let mut state = AmpState::new();
+//! let mut y = SVector::zeros();
+//! for t in 0..64 {
+//!     y = net.step(&mut state, &SVector::from([window[t]]));
+//! }
+//! assert!((y - net.forward(&window)).norm() < 1e-12);
+//! state.reset(); // a new signal starts from h = c = 0
+//! assert_eq!(state.memory.h, SVector::<f64, 8>::zeros());
 //! ```
 //!
 //! ## Graph networks
@@ -257,7 +315,9 @@
 //! | `net.loss_and_grad_batch_parallel(&xs, &targets) -> (T, Net<T>)` | the batch split in two halves on two threads (with the `parallel` feature; see [`kernels::join`]) |
 //! | `net.forward_training(&x, rng)`, `net.loss_training(&x, &target, rng)` | training mode: dropout on, its masks drawn from `rng` |
 //! | `net.loss_and_grad_training(&x, &target, rng)`, `net.loss_and_grad_batch_training(&xs, &targets, rng)` | risk and gradient in training mode, each sample with masks of its own |
+//! | `net.step(&mut state, &x_t) -> SVector<T, O>` | with `stream: NetState`: one step of a memory network's sequence in, the output after it (see [Streaming](#streaming-one-step-at-a-time)) |
 //! | `net.<layer>.weight`, `net.<layer>.bias` | `SMatrix<T, OUT, IN>` and `SVector<T, OUT>`, PyTorch's layout |
+//! | `net.<layer>.weight_ih`, `.weight_hh`, `.bias_ih`, `.bias_hh` | a recurrent layer's (`rnn`, `lstm`, `gru`), PyTorch's layout, the gates stacked |
 //! | `net.<layer>.activation` | `SVector<T, A>`, a learnable activation's parameters (empty for the others) |
 //! | `impl Network<T> for Net<T>` | `INPUTS`, `OUTPUTS`, `PARAMS` and a visitor over named parameter slices |
 //!
@@ -388,7 +448,8 @@
 //! A line `hidden` has its intermediates named `hidden_<role>`: `hidden_z` (pre-activation),
 //! `hidden_a` (activation), `hidden_in` (a gathered sum or concatenation), `hidden_h` (maxout's
 //! pieces), `hidden_m` and `hidden_y` (dropout's mask and output), `hidden_sz` and `hidden_sa`
-//! (a recurrent layer's steps), `hidden_ahat` and `hidden_xa` (a graph convolution's),
+//! (a recurrent layer's steps), `hidden_sg` and `hidden_sc` (a gated layer's gates and memory,
+//! a column per step), `hidden_ahat` and `hidden_xa` (a graph convolution's),
 //! `hidden_d` (the gradient with respect to its output) and `hidden_t` (its tangent in `jvp`).
 //! Every other local is the generator's own (`x`, `d`, `grad`, `scale`, `trace`, ...).
 //!
@@ -411,7 +472,9 @@
 //! |---|---|---|
 //! | `nn.Linear(IN, N)` | `dense(N)` | `<m>.weight` `[N, IN]`, `<m>.bias` `[N]` -> `<line>.weight`, `<line>.bias` |
 //! | `nn.Linear(IN, N * K)`, then `.view(-1, N, K).amax(-1)` | `maxout(N, K)` | as `nn.Linear`; row `u * K + j` is piece `j` of unit `u` |
-//! | `nn.RNN(IN, N, batch_first=True)`, its last state | `rnn(N) -> tanh` (`rnn_sequence` for every state) | `weight_ih_l0` -> `<line>.weight`, `weight_hh_l0` -> `<line>.recurrent` (renames), and `bias_ih_l0 + bias_hh_l0`, summed in Python, -> `<line>.bias` |
+//! | `nn.RNN(IN, N, batch_first=True)`, its last state | `rnn(N) -> tanh` (`rnn_sequence` for every state) | `<m>.weight_ih_l0`, `.weight_hh_l0`, `.bias_ih_l0`, `.bias_hh_l0` -> the same names under `<line>` |
+//! | `nn.LSTM(IN, N, batch_first=True)`, its last state | `lstm(N)` (`lstm_sequence` for every state) | as `nn.RNN`, `[4N, IN]`, `[4N, N]`, `[4N]`, `[4N]` |
+//! | `nn.GRU(IN, N, batch_first=True)`, its last state | `gru(N)` (`gru_sequence` for every state) | as `nn.RNN`, `[3N, IN]`, `[3N, N]`, `[3N]`, `[3N]` |
 //! | PyTorch Geometric's `GCNConv(IN, N)` | `graph_conv(N)` | `<m>.lin.weight` -> `<line>.weight` (a rename), `<m>.bias` -> `<line>.bias` |
 //! | `nn.PReLU(N)` after the layer, as an attribute `<line>_act` or the next `nn.Sequential` index | `-> prelu` | `<line>_act.weight` or `<i>.weight` `[N]` -> `<line>.slope`, with [`KeyMap::pytorch`](io::KeyMap::pytorch) |
 //! | `nn.PReLU()` (one slope) | `-> prelu_shared`, or `-> prelu` with `broadcast_shared_slopes` | `[1]` -> `<line>.slope` |
@@ -655,10 +718,10 @@ pub use nn_runtime::nalgebra;
 #[doc(no_inline)]
 pub use nn_runtime::rand;
 // The inference core, with or without `std`.
-pub use nn_runtime::{activation, dropout, graph, kernels, loss, simd, summary};
+pub use nn_runtime::{activation, dropout, graph, kernels, loss, recurrent, simd, summary};
 pub use nn_runtime::{
-    axpy, norm_squared, Dense, Float, Init, LayerInfo, Model, Network, Param, ParamKind, ParamMut,
-    Recurrent, StateVisitor, Summary,
+    axpy, norm_squared, Dense, Float, Gru, Init, LayerInfo, Lstm, Model, Network, Param, ParamKind,
+    ParamMut, Recurrent, StateVisitor, Summary,
 };
 // Training, files, data and heap layers: the `std` feature.
 #[cfg(feature = "std")]

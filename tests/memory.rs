@@ -232,6 +232,42 @@ fn inline_networks_train_without_allocating() {
     check_inline_network!(Graph, f64, 8, 3, nn::loss::one_hot(1).unwrap());
 }
 
+nn::network! {
+    /// Streams: two stacked gated layers and an Elman one, one sample at a time.
+    pub struct Streaming {
+        input: 1 x 64,
+        first: gru_sequence(16),
+        second: lstm(32),
+        third: first -> rnn(8) -> tanh,
+        output: concat(second, third) -> dense(1),
+        loss: mse,
+        stream: StreamingState,
+    }
+}
+
+/// `step` and `reset` allocate nothing, in either scalar, however many steps run.
+#[test]
+fn streaming_allocates_nothing() {
+    fn check<T: Float>() {
+        let net = Streaming::<T>::seeded(1);
+        let mut state = StreamingState::<T>::new();
+        let (count, y) = allocations_in(|| {
+            let mut y = SVector::<T, 1>::zeros();
+            for t in 0..1000 {
+                y = net.step(&mut state, &SVector::from([T::lit((t as f64 * 0.1).sin())]));
+                if t == 500 {
+                    state.reset();
+                }
+            }
+            y
+        });
+        assert_eq!(count, 0, "{} allocations in 1000 steps ({})", count, T::NAME);
+        assert!(y[0].is_finite());
+    }
+    check::<f32>();
+    check::<f64>();
+}
+
 /// The counter sees allocations made inside the library too: the gradient of a network with
 /// boxed layers has boxed layers of its own.
 #[test]

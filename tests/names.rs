@@ -912,6 +912,111 @@ network! {
 // sigmoid), so a value read from the wrong binding changes the numbers; the same lines come
 // in both orders, and with `d` as the output.
 
+// The words of the gated layers' passes (`state`, `memory`, `step`, `gates`, `tangent`, ...)
+// as the names of gated lines and of what reads them, and the fields of PyTorch's recurrent
+// layout as line names.
+
+network! {
+    struct GatedForward {
+        input: 8 x 3,
+        state: lstm_sequence(8) -> dropout(0.25),
+        memory: gru_sequence(8),
+        step: state -> gru(8),
+        x_t: memory -> lstm(8) -> dropout(0.25),
+        gates: step + x_t,
+        c: concat(gates, step) -> dense(8) -> tanh,
+        h: dense(8),
+        carry_memory: dense(8) -> relu,
+        d_ih: dense(8) -> tanh,
+        r#else: concat(carry_memory, d_ih) -> dense(8),
+        memory_t: dense(8) -> sigmoid,
+        next: memory_t + c,
+        next_memory: dense(8) -> relu,
+        step_backward: dense(8) -> tanh,
+        step_jvp: dense(8),
+        tangent: step_jvp + next_memory,
+        tangent_memory: dense(8) -> tanh,
+        weight_hh: dense(8) -> relu,
+        weight_ih: dense(8),
+        bias_hh: concat(weight_ih, tangent) -> dense(8) -> tanh,
+        bias_ih: dense(8) -> relu,
+        Gru: dense(8),
+        Lstm: dense(2) -> softmax,
+        loss: cross_entropy,
+    }
+}
+differential!(gated_forward: GatedForward, Spec::multiclass().dropout());
+
+network! {
+    struct GatedBackward {
+        input: 8 x 3,
+        Lstm: gru_sequence(8) -> dropout(0.25),
+        Gru: lstm_sequence(8),
+        bias_ih: Lstm -> lstm(8),
+        bias_hh: Gru -> gru(8) -> dropout(0.25),
+        weight_ih: bias_ih + bias_hh,
+        weight_hh: dense(8) -> tanh,
+        tangent_memory: concat(weight_hh, bias_ih) -> dense(8) -> relu,
+        tangent: dense(8),
+        step_jvp: dense(8) -> tanh,
+        step_backward: step_jvp + tangent,
+        next_memory: dense(8) -> relu,
+        next: dense(8),
+        memory_t: concat(next, step_backward) -> dense(8) -> tanh,
+        r#else: dense(8),
+        d_ih: dense(8) -> relu,
+        carry_memory: dense(8),
+        h: dense(8) -> tanh,
+        c: h + carry_memory,
+        x_t: dense(8),
+        gates: dense(8) -> relu,
+        step: dense(8),
+        memory: dense(8) -> tanh,
+        state: dense(2) -> softmax,
+        loss: cross_entropy,
+    }
+}
+differential!(gated_backward: GatedBackward, Spec::multiclass().dropout());
+
+// A streaming network whose lines are named like the words of `step` and of the state type
+// (`state`, `step`, `x`, `reset`, `new`, `State`, `Default`): the state's fields are the
+// recurrent lines' names, beside its methods `new` and `reset`.
+
+network! {
+    struct StreamWords {
+        input: 8 x 3,
+        state: lstm_sequence(8),
+        step: state -> gru(8) -> dropout(0.25),
+        reset: state -> rnn(8) -> tanh,
+        new: state -> lstm(8),
+        h: step + reset,
+        c: concat(h, new) -> dense(8) -> tanh,
+        x: dense(8) -> relu,
+        Default: dense(8),
+        State: Default + x,
+        default: dense(8) -> tanh,
+        recurrent: dense(2) -> softmax,
+        loss: cross_entropy,
+        stream: StreamWordsState,
+    }
+}
+differential!(stream_words: StreamWords, Spec::multiclass().dropout());
+
+/// After the declared steps, `step` gives what `forward` gives on them.
+#[test]
+fn a_streaming_network_with_the_generators_words_streams() {
+    use nn::nalgebra::SVector;
+    let net = StreamWords::<f64>::seeded(7);
+    let xs = SVector::<f64, 24>::from_fn(|i, _| ((i * 7 % 11) as f64 - 5.0) / 5.0);
+    let mut state = StreamWordsState::new();
+    let mut y = SVector::zeros();
+    for t in 0..3 {
+        y = net.step(&mut state, &xs.fixed_rows::<8>(8 * t).into_owned());
+    }
+    assert!((y - net.forward(&xs)).norm() < 1e-12);
+    assert!(state.reset.h.norm() > 0.0 && state.new.c.norm() > 0.0);
+}
+
 network! {
     struct PairsForward {
         input: 8,

@@ -321,6 +321,32 @@ network! {
 }
 differential!(recurrent_wide: RecurrentWide, Spec::multiclass().dropout());
 
+// Gated memory networks: LSTM and GRU layers, stacked and with dropout between them.
+
+network! {
+    struct GatedNarrow {
+        input: 3 x 5,
+        states: lstm_sequence(4),
+        last: gru(6),
+        out: dense(2),
+        loss: mse,
+        l2: 0.01,
+    }
+}
+differential!(gated_narrow: GatedNarrow, Spec::mse());
+
+network! {
+    struct GatedWide {
+        input: 8 x 3,
+        states: gru_sequence(8) -> dropout(0.2),
+        last: lstm(8) -> dropout(0.2),
+        both: concat(last, states) -> dense(8) -> relu,
+        out: dense(3) -> softmax,
+        loss: cross_entropy,
+    }
+}
+differential!(gated_wide: GatedWide, Spec::multiclass().dropout());
+
 // Graph networks: convolutions and both readouts.
 
 network! {

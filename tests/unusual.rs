@@ -230,7 +230,7 @@ fn widths_in_every_integer_notation_are_read() {
     assert_eq!(Glued::<f32>::INPUTS, 40);
     assert_eq!(GluedSpaced::<f32>::INPUTS, 40);
     assert_eq!(SpacedGlued::<f32>::INPUTS, 40);
-    assert_eq!(Glued::<f32>::seeded(1).memory.weight.shape(), (3, 4));
+    assert_eq!(Glued::<f32>::seeded(1).memory.weight_ih.shape(), (3, 4));
 }
 
 nn::network! {

@@ -15,6 +15,11 @@
 //! | W3 mnist-size | 784-256-128-10, relu, softmax, CE, SGD 0.01 | `train_b64`, `infer_b256` (+GFLOP/s) |
 //! | W4 deep-narrow | 32 -> 16 x dense(32) tanh -> 1 sigmoid, BCE, SGD 0.01 | `train_b1`, `train_b32` |
 //!
+//! Beside them, S1 (`src/s1.rs`, a small gradient over 200 samples) and R1/R2 (`src/r1.rs`,
+//! `--workloads R1` times both): `lstm(32)` and `gru(32)` on a one-wide input with a dense
+//! output, streamed one step at a time (`step_b1`) and trained by backpropagation through 64
+//! steps (`train_bptt64`).
+//!
 //! A training step is `loss_and_grad_into` (batch 1) or `loss_and_grad_batch_into::<B>`, into a
 //! gradient kept between steps, then
 //! `Sgd::step`; an inference call is `forward` (batch 1) or `forward_batch::<B>`. Each lives
@@ -34,6 +39,7 @@
 
 mod data;
 mod harness;
+mod r1;
 mod s1;
 mod w1;
 mod w2;
@@ -60,9 +66,9 @@ pub struct Ctx {
     pub rng: ChaCha8Rng,
 }
 
-const WORKLOADS: [&str; 5] = ["W1", "W2", "W3", "W4", "S1"];
+const WORKLOADS: [&str; 6] = ["W1", "W2", "W3", "W4", "S1", "R1"];
 
-const USAGE: &str = "usage: nn-bench [--workloads W1,W2,W3,W4,S1|all] [--threads N]
+const USAGE: &str = "usage: nn-bench [--workloads W1,W2,W3,W4,S1,R1|all] [--threads N]
   --workloads LIST  the workloads to time (default all)
   --threads N       threads for the calls; N > 1 times W3 only (peer suffix -Nt)
 env: BENCH_REPS (7), BENCH_TARGET_S (0.25), BENCH_WARMUP_S (0.3)";
@@ -84,7 +90,7 @@ fn parse_args() -> Result<(Vec<String>, usize), String> {
                         .collect();
                 }
                 if let Some(bad) = workloads.iter().find(|w| !WORKLOADS.contains(&w.as_str())) {
-                    return Err(format!("unknown workload {bad} (known: W1, W2, W3, W4, S1)"));
+                    return Err(format!("unknown workload {bad} (known: W1, W2, W3, W4, S1, R1)"));
                 }
             }
             "--threads" => {
@@ -164,6 +170,7 @@ fn main() -> ExitCode {
             "W3" => w3::run(&mut ctx),
             "W4" => w4::run(&mut ctx),
             "S1" => s1::run(&mut ctx),
+            "R1" => r1::run(&mut ctx),
             _ => unreachable!("checked by parse_args"),
         }
     }

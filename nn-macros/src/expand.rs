@@ -22,6 +22,7 @@ pub fn network(input: TokenStream) -> TokenStream {
             // A block that does not parse still declares its struct if its head parses.
             if let Ok(head) = syn::parse2::<Head>(input) {
                 out.extend(fallback(&head.def.vis, &head.def.name, head.widths()));
+                out.extend(stream_fallback(&head.def));
             }
             return out;
         }
@@ -50,13 +51,64 @@ pub fn network(input: TokenStream) -> TokenStream {
         (Err(errors), _) => {
             let mut out = errors.to_compile_error();
             out.extend(fallback(&def.vis, &def.name, widths));
+            out.extend(stream_fallback(&def));
             out
         }
         (Ok(()), None) => {
             let error = syn::Error::new_spanned(&def.name, "this network could not be checked");
             let mut out = error.to_compile_error();
             out.extend(fallback(&def.vis, &def.name, widths));
+            out.extend(stream_fallback(&def));
             out
+        }
+    }
+}
+
+/// For a block with errors and a `stream: NetState` line, stubs of the state type and of
+/// `step` (generic over the widths), so that streaming code sees only the mistake.
+///
+/// Expands to `struct NetState<T = f32>(PhantomData<T>); impl<T> NetState<T> { fn new() ..
+/// fn reset(&mut self) .. } impl<T> Net<T> { fn step<const I: usize, const O: usize>(..) }`.
+fn stream_fallback(def: &NetworkDef) -> TokenStream {
+    let state = def.lines.iter().find_map(|l| match &l.stages[..] {
+        [crate::parse::Stage::Call { name, args: None }] if l.key == "stream" => Some(name),
+        _ => None,
+    });
+    let Some(state) = state else {
+        return TokenStream::new();
+    };
+    let blocked = |ident: &Ident| crate::check::GENERIC_PARAMETERS.iter().any(|p| ident == p);
+    if *state == def.name || blocked(state) || blocked(&def.name) {
+        return TokenStream::new();
+    }
+    let (vis, name) = (&def.vis, &def.name);
+    let stub = quote!(::core::unreachable!("the network has compile errors"));
+    quote! {
+        /// Stub: the network has errors.
+        #[derive(Clone, Debug, PartialEq)]
+        #vis struct #state<T = f32>(::core::marker::PhantomData<T>);
+
+        impl<T> #state<T> {
+            /// Stub: the network has errors.
+            #vis fn new() -> Self {
+                Self(::core::marker::PhantomData)
+            }
+
+            /// Stub: the network has errors.
+            #vis fn reset(&mut self) {}
+        }
+
+        impl<T> ::core::default::Default for #state<T> {
+            fn default() -> Self {
+                Self(::core::marker::PhantomData)
+            }
+        }
+
+        impl<T> #name<T> {
+            /// Stub: the network has errors.
+            #vis fn step<const I: usize, const O: usize>(&self, _state: &mut #state<T>, _x: &::nn::__private::SVector<T, I>) -> ::nn::__private::SVector<T, O> {
+                #stub
+            }
         }
     }
 }

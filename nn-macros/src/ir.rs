@@ -21,6 +21,11 @@ pub struct Network {
     pub l2: Option<f64>,
     /// Nodes other than the output that no line reads: computed, but never used.
     pub unused: Vec<Ident>,
+    /// `stream: NetState`: the name of the state type of the streaming call `step`, for a
+    /// network that reads its sequence step by step (see `check::check_stream`).
+    pub stream: Option<Ident>,
+    /// `input: 4 x 10`: the width of one step and the number of steps.
+    pub sequence: Option<(usize, usize)>,
 }
 
 impl Network {
@@ -103,7 +108,8 @@ pub struct Readout {
 impl Node {
     pub fn params(&self) -> usize {
         self.linear.as_ref().map_or(0, |l| match (l.recurrent, l.graph) {
-            (Some(r), _) => l.rows * r.width + l.rows * l.rows + l.rows,
+            // PyTorch's four tensors: `weight_ih`, `weight_hh`, `bias_ih`, `bias_hh`.
+            (Some(r), _) => r.cell.gates() * l.rows * (r.width + l.rows + 2),
             (None, Some((_, features))) => l.rows * features + l.rows,
             (None, None) => {
                 l.rows * self.inputs + if l.bias { l.rows } else { 0 } + self.activation_params()
@@ -148,12 +154,52 @@ pub struct Linear {
 }
 
 /// The sequence a recurrent layer reads: `steps` steps of `width`; `every` when the layer
-/// outputs every state (`rnn_sequence`), not only the last (`rnn`).
+/// outputs every state (`rnn_sequence`), not only the last (`rnn`); and its cell.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Recurrence {
     pub width: usize,
     pub steps: usize,
     pub every: bool,
+    pub cell: Cell,
+}
+
+/// The cell a recurrent layer repeats at every step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cell {
+    /// `rnn`: `h_t = f(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)`, `f` the line's activation.
+    Elman,
+    /// `lstm`: PyTorch's LSTM, gates `i, f, g, o`, a cell state beside the state.
+    Lstm,
+    /// `gru`: PyTorch's GRU, gates `r, z, n`.
+    Gru,
+}
+
+impl Cell {
+    /// The blocks of rows stacked in its weights: 1, 4 (`i, f, g, o`) or 3 (`r, z, n`).
+    pub fn gates(self) -> usize {
+        match self {
+            Cell::Elman => 1,
+            Cell::Lstm => 4,
+            Cell::Gru => 3,
+        }
+    }
+
+    /// Whether the cell has gates (and fixed activations of its own).
+    pub fn gated(self) -> bool {
+        self != Cell::Elman
+    }
+
+    /// The layer kind that writes it, `rnn`, `lstm` or `gru`, with `_sequence` for `every`.
+    pub fn kind(self, every: bool) -> &'static str {
+        match (self, every) {
+            (Cell::Elman, false) => "rnn",
+            (Cell::Elman, true) => "rnn_sequence",
+            (Cell::Lstm, false) => "lstm",
+            (Cell::Lstm, true) => "lstm_sequence",
+            (Cell::Gru, false) => "gru",
+            (Cell::Gru, true) => "gru_sequence",
+        }
+    }
 }
 
 /// A learnable activation's parameter: its name in the visitor, whether the layer shares one
@@ -261,9 +307,30 @@ pub const ACTIVATIONS: &[ActivationSpec] = &[
     },
 ];
 
-/// Words that start a layer: `dense(units)`, `maxout(units, pieces)`, and the recurrent
-/// `rnn(units)` (the last state) and `rnn_sequence(units)` (every state).
-pub const LAYER_KINDS: &[&str] = &["dense", "maxout", "rnn", "rnn_sequence", "graph_conv"];
+/// Words that start a layer: `dense(units)`, `maxout(units, pieces)`, the recurrent
+/// `rnn(units)`, `lstm(units)` and `gru(units)` (the last state) with their `_sequence` forms
+/// (every state), and `graph_conv(units)`.
+pub const LAYER_KINDS: &[&str] = &[
+    "dense",
+    "maxout",
+    "rnn",
+    "rnn_sequence",
+    "lstm",
+    "lstm_sequence",
+    "gru",
+    "gru_sequence",
+    "graph_conv",
+];
+
+/// The recurrent layer kinds, as written, with their cells and whether they give every state.
+pub const RECURRENT_KINDS: &[(&str, Cell, bool)] = &[
+    ("rnn", Cell::Elman, false),
+    ("rnn_sequence", Cell::Elman, true),
+    ("lstm", Cell::Lstm, false),
+    ("lstm_sequence", Cell::Lstm, true),
+    ("gru", Cell::Gru, false),
+    ("gru_sequence", Cell::Gru, true),
+];
 
 /// `dropout(p)`: after the activation, or a line of its own.
 pub const DROPOUT: &str = "dropout";

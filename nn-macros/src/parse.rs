@@ -218,6 +218,11 @@ fn stage(input: ParseStream, after: &str) -> syn::Result<Stage> {
 impl Parse for Stage {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let lookahead = input.lookahead1();
+        // `true` and `false`, which are not literal tokens, for the checker to judge.
+        if input.peek(syn::LitBool) {
+            let lit: syn::LitBool = input.parse()?;
+            return Ok(Stage::Lit { minus: None, lit: Lit::Bool(lit) });
+        }
         // `Lit` peeks a literal with or without one leading minus sign.
         if lookahead.peek(Lit) {
             let minus = input.parse()?;

@@ -71,6 +71,18 @@ const VALID: &[&str] = &[
     }
     ",
     "
+    struct Gated {
+        input: 3 x 10,
+        first: lstm_sequence(4) -> dropout(0.1),
+        second: gru_sequence(5),
+        third: lstm(3),
+        fourth: first -> gru(2),
+        out: concat(third, fourth) -> dense(2) -> softmax,
+        loss: cross_entropy,
+        stream: GatedState,
+    }
+    ",
+    "
     struct Nodes {
         input: graph(5, 3),
         first: graph_conv(4) -> relu -> dropout(0.2),
@@ -407,7 +419,7 @@ fn graph_errors_name_what_is_wrong() {
         [
             "cannot add `b` of width 4 to `a` of width 3; the terms of a sum need the same width",
             "`c` is defined below line `t`; a line reads from the input and the lines above it, so that the network has no cycles: move `c` above `t`",
-            "unknown layer kind `hiden`; expected one of `dense`, `maxout`, `rnn`, `rnn_sequence`, `graph_conv`",
+            "unknown layer kind `hiden`; expected one of `dense`, `maxout`, `rnn`, `rnn_sequence`, `lstm`, `lstm_sequence`, `gru`, `gru_sequence`, `graph_conv`",
         ]
     );
     let messages = error_messages(
@@ -776,7 +788,8 @@ fn the_macro_never_panics() {
 // The generator's vocabulary.
 
 /// Every identifier the expansions of `VALID` contain other than the network's name (and the
-/// `__<Net>Trace` and `__<Net>Passes` items named after it), its lines' names and their
+/// `__<Net>Trace` and `__<Net>Passes` items named after it), the state type `stream:` names,
+/// its lines' names and their
 /// `<line>_<role>` intermediates: the generator's own words (keywords,
 /// paths, methods, locals). It is committed in `generate/vocabulary.txt`, which the name
 /// torture test (tests/names.rs of `nn`) reads: a new word fails here until it is listed, and
@@ -810,7 +823,12 @@ fn the_generators_vocabulary_is_the_committed_list() {
             // The network's name, and the items named after it inside the anonymous `const`.
             let name = def.name.to_string();
             let items = [format!("__{name}Trace"), format!("__{name}Passes")];
-            let user = word == name || items.contains(&word) || lines.contains(&word);
+            // The state type `stream:` names.
+            let state = def.lines.iter().any(|l| {
+                l.key == "stream"
+                    && matches!(&l.stages[..], [crate::parse::Stage::Call { name, .. }] if *name == word)
+            });
+            let user = word == name || items.contains(&word) || lines.contains(&word) || state;
             if !derived && !user {
                 words.insert(word);
             }

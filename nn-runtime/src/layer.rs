@@ -188,33 +188,41 @@ mod tests {
 
 /// The parameters of a recurrent layer (an Elman network: the memory networks of section
 /// 4.2.2 of the textbook, treated in its chapter 6): over a sequence `x_1, ..., x_S` of
-/// `IN`-wide steps, `h_t = f(W x_t + U h_{t-1} + b)` with `h_0 = 0`.
+/// `IN`-wide steps, `h_t = f(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)` with `h_0 = 0`.
 ///
-/// The layout is PyTorch's `nn.RNN` (`weight_ih_l0`, `weight_hh_l0`), with one bias where
-/// PyTorch has two (their sum is the same function).
+/// The layout and names are PyTorch's `nn.RNN`: `weight_ih_l0`, `weight_hh_l0`, and its two
+/// biases `bias_ih_l0` and `bias_hh_l0` (only their sum matters to the function, but both
+/// are kept so that a state dict loads and saves unchanged).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Recurrent<T: Float, const OUT: usize, const IN: usize> {
-    /// `W`, the input-to-hidden weights: `weight[(j, i)]` connects input `i` to unit `j`.
-    pub weight: SMatrix<T, OUT, IN>,
-    /// `U`, the hidden-to-hidden weights: `recurrent[(j, k)]` connects unit `k` of the
+    /// `W_ih`, the input-to-hidden weights: `weight_ih[(j, i)]` connects input `i` to unit `j`.
+    pub weight_ih: SMatrix<T, OUT, IN>,
+    /// `W_hh`, the hidden-to-hidden weights: `weight_hh[(j, k)]` connects unit `k` of the
     /// previous step to unit `j`.
-    pub recurrent: SMatrix<T, OUT, OUT>,
-    /// `b`, one entry per unit.
-    pub bias: SVector<T, OUT>,
+    pub weight_hh: SMatrix<T, OUT, OUT>,
+    /// `b_ih`, the input bias, one entry per unit.
+    pub bias_ih: SVector<T, OUT>,
+    /// `b_hh`, the hidden bias, one entry per unit.
+    pub bias_hh: SVector<T, OUT>,
 }
 
 impl<T: Float, const OUT: usize, const IN: usize> Recurrent<T, OUT, IN> {
     /// A layer whose parameters are all zero.
     pub fn zeros() -> Self {
-        Self { weight: SMatrix::zeros(), recurrent: SMatrix::zeros(), bias: SVector::zeros() }
+        Self {
+            weight_ih: SMatrix::zeros(),
+            weight_hh: SMatrix::zeros(),
+            bias_ih: SVector::zeros(),
+            bias_hh: SVector::zeros(),
+        }
     }
 
     /// A layer with both weight matrices drawn by `init` (each with its own fan-in) and zero
     /// biases.
     pub fn new<R: Rng + ?Sized>(rng: &mut R, init: Init) -> Self {
         let mut layer = Self::zeros();
-        init.fill(layer.weight.as_mut_slice(), IN, OUT, rng);
-        init.fill(layer.recurrent.as_mut_slice(), OUT, OUT, rng);
+        init.fill(layer.weight_ih.as_mut_slice(), IN, OUT, rng);
+        init.fill(layer.weight_hh.as_mut_slice(), OUT, OUT, rng);
         layer
     }
 }

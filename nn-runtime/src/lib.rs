@@ -35,6 +35,7 @@ mod network;
 pub mod optim;
 #[cfg(feature = "std")]
 pub mod predict;
+pub mod recurrent;
 mod scalar;
 pub mod simd;
 pub mod summary;
@@ -60,6 +61,7 @@ pub use optim::{
 };
 #[cfg(feature = "std")]
 pub use predict::{predict, predict_into, Predictions};
+pub use recurrent::{Gru, Lstm};
 pub use scalar::Float;
 pub use summary::{LayerInfo, Summary};
 #[cfg(feature = "std")]

@@ -1,4 +1,4 @@
-//! Every kind of line of `network!` (dense, maxout, recurrent, graph convolution, sums,
+//! Every kind of line of `network!` (dense, maxout, recurrent and gated, graph convolution, sums,
 //! concatenation, learnable activations, dropout, every loss) compiled under `#![no_std]`
 //! without `alloc`, and the inference calls a real-time caller makes: `forward`,
 //! `forward_batch` (per sample without `std`), `jvp`, `loss`, and training-mode gradients of
@@ -44,6 +44,25 @@ nn::network! {
         output: dense(1),
         loss: mse,
     }
+}
+
+nn::network! {
+    /// Gated layers, streamed a step at a time, under a layer wide enough for the kernels.
+    pub struct Gated {
+        input: 16 x 4,
+        l: lstm(8),
+        g: input -> gru(4),
+        wide: concat(l, g) -> dense(32) -> tanh,
+        output: dense(1),
+        loss: mse,
+        stream: GatedState,
+    }
+}
+
+/// One step of the gated network, and its whole-sequence output.
+pub fn gated(net: &Gated<f32>, state: &mut GatedState<f32>, x_t: &SVector<f32, 16>) -> f32 {
+    let y = net.step(state, x_t);
+    y[0] + net.forward(&SVector::zeros())[0]
 }
 
 /// The output of one sample, of four samples, and a directional derivative.

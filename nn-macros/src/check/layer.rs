@@ -80,16 +80,16 @@ pub(super) fn layer_kind(cx: &mut Ctxt, line: &Line, stage: &Stage) -> Option<Ki
             );
             None
         }
-        (kind @ ("rnn" | "rnn_sequence"), [width]) => {
+        (kind, [width]) if RECURRENT_KINDS.iter().any(|r| r.0 == kind) => {
+            let &(kind, cell, every) = RECURRENT_KINDS.iter().find(|r| r.0 == kind)?;
             let example = format!("{kind}(16)");
             let units = count(cx, line, width, (kind, "width", "unit"), &example)?;
-            let every = kind == "rnn_sequence";
             Some(Kind {
                 bias: true,
                 rows: units,
                 pieces: None,
                 units,
-                recurrent: Some(every),
+                recurrent: Some((every, cell)),
                 graph: false,
             })
         }
@@ -111,7 +111,7 @@ pub(super) fn layer_kind(cx: &mut Ctxt, line: &Line, stage: &Stage) -> Option<Ki
             );
             None
         }
-        (kind @ ("rnn" | "rnn_sequence"), _) => {
+        (kind, _) if RECURRENT_KINDS.iter().any(|r| r.0 == kind) => {
             cx.error_spanned_by(
                 stage,
                 format!("`{kind}` takes one argument, its number of units, like `{kind}(16)`"),
@@ -169,14 +169,15 @@ pub(super) fn bias_option(cx: &mut Ctxt, option: &Expr) -> Option<bool> {
 }
 
 /// A line's layer as written: the rows of its affine map, maxout's pieces, the units, and for
-/// a recurrent layer whether it outputs every state (`rnn_sequence`) or the last (`rnn`).
+/// a recurrent layer whether it outputs every state (`rnn_sequence`) or the last (`rnn`), and
+/// its cell.
 pub(super) struct Kind {
     /// Whether the affine map has a bias: `dense(n, bias = false)` has none.
     pub bias: bool,
     pub rows: usize,
     pub pieces: Option<usize>,
     pub units: usize,
-    pub recurrent: Option<bool>,
+    pub recurrent: Option<(bool, ir::Cell)>,
     /// A graph convolution.
     pub graph: bool,
 }

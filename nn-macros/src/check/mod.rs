@@ -13,7 +13,7 @@ use syn::{Expr, ExprLit, ExprUnary, Ident, Lit, UnOp};
 use crate::ctxt::Ctxt;
 use crate::ir::{
     self, Activation, Combine, LossKind, Source, ACTIVATIONS, CONCAT, DROPOUT, INPUT, LAYER_KINDS,
-    LOSSES, READOUTS,
+    LOSSES, READOUTS, RECURRENT_KINDS,
 };
 use crate::parse::{Line, NetworkDef, Stage};
 use crate::suggest::{closest, did_you_mean};
@@ -23,15 +23,17 @@ mod literal;
 mod node;
 mod output;
 mod settings;
+mod stream;
 
 use layer::*;
 use literal::*;
 use node::*;
 use output::*;
 use settings::*;
+use stream::*;
 
 /// Keys that are settings of the network rather than layers.
-const KEYS: &[&str] = &["input", "loss", "l2"];
+const KEYS: &[&str] = &["input", "loss", "l2", "stream"];
 
 /// Attributes a network accepts and puts on its struct: docs and lint levels.
 const ATTRIBUTES: &[&str] = &["doc", "allow", "expect", "warn", "deny"];
@@ -77,6 +79,7 @@ fn checked(cx: &mut Ctxt, def: &NetworkDef, widths: &mut Widths) -> Option<ir::N
     let mut inputs: Option<(usize, &Line)> = None;
     let mut loss: Option<(ir::Loss, &Line)> = None;
     let mut l2: Option<(f64, &Line)> = None;
+    let mut stream: Option<(Ident, &Line)> = None;
     // Every node's line, including those of nodes with errors, in order, so that a line can
     // tell a reference to a line below it from a name that does not exist.
     let lines: Vec<&Line> = def
@@ -127,6 +130,12 @@ fn checked(cx: &mut Ctxt, def: &NetworkDef, widths: &mut Widths) -> Option<ir::N
                 check_once(cx, line, l2.map(|l| l.1));
                 if let Some(lambda) = l2_coefficient(cx, line) {
                     l2.get_or_insert((lambda, line));
+                }
+            }
+            "stream" => {
+                check_once(cx, line, stream.as_ref().map(|s| s.1));
+                if let Some(name) = state_name(cx, def, line) {
+                    stream.get_or_insert((name, line));
                 }
             }
             _ if is_loss(&line.key.to_string()) && names_a_loss(line) => cx.error_spanned_by(
@@ -191,6 +200,11 @@ fn checked(cx: &mut Ctxt, def: &NetworkDef, widths: &mut Widths) -> Option<ir::N
         );
         return None;
     }
+    if let Some((_, line)) = &stream {
+        if !check_stream(cx, &def.name, line, sequence, &nodes) {
+            return None;
+        }
+    }
     let unused = unused_nodes(&nodes);
     place_parameters(&mut nodes);
     Some(ir::Network {
@@ -203,6 +217,8 @@ fn checked(cx: &mut Ctxt, def: &NetworkDef, widths: &mut Widths) -> Option<ir::N
         loss,
         l2: l2.map(|l| l.0),
         unused,
+        stream: stream.map(|s| s.0),
+        sequence,
     })
 }
 

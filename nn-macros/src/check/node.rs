@@ -85,10 +85,10 @@ pub(super) fn node(
                 ir::Linear { rows, pieces, recurrent: None, graph: None, boxed: false, bias };
             (Some(linear), units)
         }
-        Some(Kind { rows, units, recurrent: Some(every), .. }) => {
+        Some(Kind { rows, units, recurrent: Some((every, cell)), .. }) => {
             let (width, steps) = sequence_read(cx, graph, nodes, line, &combine, layer_stage)?;
             let outputs = if every { units.saturating_mul(steps) } else { units };
-            let recurrent = Some(ir::Recurrence { width, steps, every });
+            let recurrent = Some(ir::Recurrence { width, steps, every, cell });
             let linear =
                 ir::Linear { rows, pieces: None, recurrent, graph: None, boxed: false, bias: true };
             (Some(linear), outputs)
@@ -288,7 +288,8 @@ pub(super) fn check_one_activation(
 }
 
 /// Rejects softmax and learnable activations after a recurrent layer or a graph convolution,
-/// whose activation applies element by element inside the layer: `rnn(8) -> softmax`.
+/// whose activation applies element by element inside the layer: `rnn(8) -> softmax`; and
+/// any activation after a gated layer, whose gates have their own: `lstm(8) -> tanh`.
 pub(super) fn check_activation_fits_layer(
     cx: &mut Ctxt,
     stage: &Stage,
@@ -298,6 +299,17 @@ pub(super) fn check_activation_fits_layer(
     let Some(kind) = linear.filter(|l| l.recurrent.is_some() || l.graph) else {
         return true;
     };
+    if let Some((every, cell)) = kind.recurrent.filter(|r| r.1.gated()) {
+        let layer = cell.kind(every);
+        cx.error_spanned_by(
+            stage,
+            format!(
+                "`{layer}` takes no activation: its gates apply their own sigmoid and tanh; remove `-> {}`, or put it on a `dense` line after it",
+                stage_name(stage)
+            ),
+        );
+        return false;
+    }
     if act.learnable().is_none() && act != Activation::Softmax {
         return true;
     }
@@ -413,14 +425,19 @@ pub(super) fn sequence_read(
     if sequence.is_none() {
         // A line reading an `rnn`, which gives its last state only.
         let last_state = match combine {
-            Combine::Read(Source::Node(k)) => nodes[*k]
-                .as_ref()
-                .filter(|n| n.recurrence().is_some())
-                .map(|n| format!("; `{}` gives its last state only: make it `rnn_sequence` to read every state", n.name)),
+            Combine::Read(Source::Node(k)) => {
+                nodes[*k].as_ref().and_then(|n| Some((n, n.recurrence()?))).map(|(n, r)| {
+                    format!(
+                        "; `{}` gives its last state only: make it `{}` to read every state",
+                        n.name,
+                        r.cell.kind(true)
+                    )
+                })
+            }
             _ => None,
         };
         let message = format!(
-            "a recurrent layer reads a sequence: the input declared like `input: 4 x 10`, or an `rnn_sequence` line; what line `{}` reads is not one{}",
+            "a recurrent layer reads a sequence: the input declared like `input: 4 x 10`, or an `rnn_sequence`, `lstm_sequence` or `gru_sequence` line; what line `{}` reads is not one{}",
             line.key,
             last_state.unwrap_or_default()
         );

@@ -7,7 +7,7 @@ use super::*;
 pub(super) fn check_output_not_recurrent(cx: &mut Ctxt, output: &ir::Node, line: &Line) {
     if output.recurrence().is_some() {
         let stage = line.stages.iter().find(
-            |s| matches!(s, Stage::Call { name, .. } if name == "rnn" || name == "rnn_sequence"),
+            |s| matches!(s, Stage::Call { name, .. } if RECURRENT_KINDS.iter().any(|r| name == r.0)),
         );
         let message = format!(
             "line `{}` is the network's output and cannot be recurrent; read its state with a `dense` line after it, like `output: dense(2)`",
@@ -124,8 +124,13 @@ pub(super) fn check_size(cx: &mut Ctxt, line: &Line, node: &ir::Node, total: &mu
         (None, Some((_, features))) => features,
         (None, None) => node.inputs,
     };
-    // Both factors are at most `MAX_WIDTH`, so this cannot overflow.
-    let params = linear.rows * inputs + linear.rows + node.activation_params();
+    // Both factors are at most `MAX_WIDTH`, so this cannot overflow; a recurrent layer has
+    // PyTorch's four tensors, each `gates` blocks of rows (`Node::params`).
+    let params = if linear.recurrent.is_some() {
+        node.params()
+    } else {
+        linear.rows * inputs + linear.rows + node.activation_params()
+    };
     if (linear.recurrent.is_some() || linear.graph.is_some()) && params > INLINE_PARAMS {
         cx.error_spanned_by(
             at,

@@ -68,6 +68,7 @@ pub(super) fn check_setting_name(cx: &mut Ctxt, line: &Line) {
     let what = match line.key.to_string().as_str() {
         "input" => "names the network's input",
         "loss" => "is the setting of the loss",
+        "stream" => "is the setting of the streaming call",
         _ => "is the setting of the weight decay",
     };
     cx.error_spanned_by(
@@ -120,6 +121,7 @@ pub(super) fn setting_in_a_line(word: &str, stage: &Stage) -> Option<String> {
         "input" => "input: 2",
         "loss" => "loss: mse",
         "l2" => "l2: 1e-4",
+        "stream" => "stream: NetState",
         _ => return None,
     };
     let line = if value.is_empty() { example.to_string() } else { format!("{word}: {value}") };

@@ -130,6 +130,10 @@ fn constructors(net: &Network, types: &Types) -> TokenStream {
             let v = Literal::f64_suffixed(l.init);
             q!(.with_activation(<T as ::nn::Float>::lit(#v)))
         });
+        if node.recurrence().is_some_and(|r| r.cell.gated()) {
+            // PyTorch's initialisation, every tensor uniform in `[-1/sqrt(H), 1/sqrt(H)]`.
+            return q!(#field: <#ty>::new(rng));
+        }
         q!(#field: <#ty>::new(rng, ::nn::Init::#init) #learnable)
     });
     q! {

@@ -139,6 +139,9 @@ pub(super) fn recurrent_backward(net: &Network, node: &Node) -> TokenStream {
     let (Some(linear), Some(r)) = (&node.linear, node.recurrence()) else {
         return TokenStream::new();
     };
+    if r.cell.gated() {
+        return super::gated::backward(net, node);
+    }
     let Names { sz, sa, .. } = Names::of(node);
     let field = &node.name;
     let (rows, width, steps) = (n(linear.rows), n(r.width), n(r.steps));
@@ -159,12 +162,12 @@ pub(super) fn recurrent_backward(net: &Network, node: &Node) -> TokenStream {
             let d_k = d_name(&net.nodes[k]);
             q! {
                 let mut rows = #d_k.fixed_rows_mut::<#width>(t * #width);
-                rows += self.#field.weight.tr_mul(&dz);
+                rows += self.#field.weight_ih.tr_mul(&dz);
             }
         }
         _ => q! {
             if let ::core::option::Option::Some(d_input) = d_input.as_deref_mut() {
-                let step: #x_t = self.#field.weight.tr_mul(&dz);
+                let step: #x_t = self.#field.weight_ih.tr_mul(&dz);
                 let mut rows = d_input.fixed_rows_mut::<#width>(t * #width);
                 rows += step;
             }
@@ -178,13 +181,14 @@ pub(super) fn recurrent_backward(net: &Network, node: &Node) -> TokenStream {
             let dz: #h = dh.zip_zip_map(&trace.#sz.column(t), &trace.#sa.column(t), |g, z, a| {
                 g * ::nn::activation::Activation::<T>::df(&#f, z, a)
             });
-            grad.#field.weight.ger(scale, &dz, &(#input).fixed_rows::<#width>(t * #width), T::one());
+            grad.#field.weight_ih.ger(scale, &dz, &(#input).fixed_rows::<#width>(t * #width), T::one());
             if t > 0 {
-                grad.#field.recurrent.ger(scale, &dz, &trace.#sa.column(t - 1), T::one());
+                grad.#field.weight_hh.ger(scale, &dz, &trace.#sa.column(t - 1), T::one());
             }
-            grad.#field.bias.axpy(scale, &dz, T::one());
+            grad.#field.bias_ih.axpy(scale, &dz, T::one());
+            grad.#field.bias_hh.axpy(scale, &dz, T::one());
             #to_source
-            carry = self.#field.recurrent.tr_mul(&dz);
+            carry = self.#field.weight_hh.tr_mul(&dz);
         }
     }
 }
@@ -328,14 +332,14 @@ pub(super) fn l2_penalty(net: &Network) -> (TokenStream, TokenStream) {
 }
 
 /// A layer's weight matrices (what weight decay applies to), with their types: `W`, and a
-/// recurrent layer's `U`.
+/// recurrent layer's `W_ih` and `W_hh`.
 pub(super) fn weights(node: &Node) -> Vec<(TokenStream, TokenStream)> {
     let field = &node.name;
     let rows = node.linear.as_ref().map_or(0, |l| l.rows);
     match node.recurrence() {
         Some(r) => vec![
-            (q!(#field.weight), matrix(rows, r.width)),
-            (q!(#field.recurrent), matrix(rows, rows)),
+            (q!(#field.weight_ih), matrix(r.cell.gates() * rows, r.width)),
+            (q!(#field.weight_hh), matrix(r.cell.gates() * rows, rows)),
         ],
         None => {
             let cols = node.graph().map_or(node.inputs, |g| g.1);

@@ -21,7 +21,9 @@ fn trace_fields(node: &Node) -> Vec<(Ident, TokenStream)> {
     if let Some(linear) = node.linear.as_ref().filter(|l| l.pieces.is_some()) {
         fields.push((names.h, vector(linear.rows)));
     }
-    if let Some((linear, r)) = node.linear.as_ref().zip(node.recurrence()) {
+    if node.recurrence().is_some_and(|r| r.cell.gated()) {
+        fields.extend(super::gated::trace_fields(node));
+    } else if let Some((linear, r)) = node.linear.as_ref().zip(node.recurrence()) {
         let states = matrix(linear.rows, r.steps);
         fields.push((names.sz, states.clone()));
         fields.push((names.sa, states));
@@ -192,6 +194,9 @@ pub(super) fn recurrent_forward(node: &Node, input: &TokenStream) -> TokenStream
     let (Some(linear), Some(r)) = (&node.linear, node.recurrence()) else {
         return TokenStream::new();
     };
+    if r.cell.gated() {
+        return super::gated::forward(node, input);
+    }
     let Names { sz, sa, z, a, .. } = Names::of(node);
     let field = &node.name;
     let (width, steps) = (n(r.width), n(r.steps));
@@ -210,12 +215,12 @@ pub(super) fn recurrent_forward(node: &Node, input: &TokenStream) -> TokenStream
         let mut #sz = <#states>::zeros();
         let mut #sa = <#states>::zeros();
         {
-            let w: &#w = &self.#field.weight;
-            let u: &#u = &self.#field.recurrent;
-            let b: &#h = &self.#field.bias;
+            let w: &#w = &self.#field.weight_ih;
+            let u: &#u = &self.#field.weight_hh;
+            let b: #h = self.#field.bias_ih + self.#field.bias_hh;
             let mut state = <#h>::zeros();
             for t in 0..#steps {
-                let z_t: #h = w * (#input).fixed_rows::<#width>(t * #width) + u * &state + b;
+                let z_t: #h = w * (#input).fixed_rows::<#width>(t * #width) + u * &state + &b;
                 state = z_t.map(|v| ::nn::activation::Activation::<T>::f(&#f, v));
                 #sz.set_column(t, &z_t);
                 #sa.set_column(t, &state);

@@ -5,6 +5,8 @@
 //! - `names`: the identifiers generated code binds, and why none can meet a user's name;
 //! - `activation`: activations, forward and their Jacobian products;
 //! - `forward`, `backward`, `tangent`: the passes of one sample (values, gradients, tangents);
+//! - `gated`: the same three passes for `lstm` and `gru`, calling the runtime's cells;
+//! - `stream`: with `stream: NetState`, the state type and the streaming call `step`;
 //! - `batch`: the passes of a whole batch through the runtime's blocked kernels;
 //! - `api`: the inherent methods users call, and the private helpers they share;
 //! - `traits`: the `nn::Network` and `nn::Model` impls.
@@ -20,8 +22,10 @@ mod api;
 mod backward;
 mod batch;
 mod forward;
+mod gated;
 mod layout;
 mod names;
+mod stream;
 mod tangent;
 mod traits;
 
@@ -41,8 +45,10 @@ pub fn network(net: &Network) -> TokenStream {
     let api = api::api(net);
     let traits = traits::network_impl(net);
     let unused = unused_warnings(net);
+    let stream = stream::stream(net);
     q! {
         #definition
+        #stream
 
         // A line's intermediates take its name as written (`Hidden_z`); see `names`.
         #[allow(non_snake_case)]
@@ -111,8 +117,11 @@ fn describe(net: &Network, node: &Node) -> String {
     } else if let Some((linear, r)) = node.linear.as_ref().zip(node.recurrence()) {
         let what = if r.every { "every state" } else { "the last state" };
         text += &format!(
-            "recurrent over {} steps of {} -> {} units ({what})",
-            r.steps, r.width, linear.rows
+            "{} over {} steps of {} -> {} units ({what})",
+            r.cell.kind(r.every),
+            r.steps,
+            r.width,
+            linear.rows
         );
     } else {
         match node.linear.as_ref().and_then(|l| l.pieces) {

@@ -46,10 +46,12 @@ pub(super) fn fixed(word: &str) -> Ident {
 /// - `h`: a maxout layer's pieces; `z`: the pre-activation; `a`: the activation;
 /// - `m`: the dropout mask; `y`: the output after dropout;
 /// - `sz`, `sa`: a recurrent layer's pre-activations and states, a column per step;
+/// - `sg`, `sc`: a gated layer's gates and memory (LSTM cell state, GRU `W_hn h + b_hn`);
 /// - `ahat`, `xa`: a graph convolution's normalised adjacency and its mixed inputs;
 /// - `d`: the gradient of the loss with respect to the node's output (the backward passes);
 /// - `t`: the node's tangent (forward mode).
-pub const ROLES: &[&str] = &["in", "h", "z", "a", "m", "y", "sz", "sa", "ahat", "xa", "d", "t"];
+pub const ROLES: &[&str] =
+    &["in", "h", "z", "a", "m", "y", "sz", "sa", "sg", "sc", "ahat", "xa", "d", "t"];
 
 /// `<line>_<role>`, spanned at the line's name; a raw name loses its `r#` (`r#type` gives
 /// `type_z`).
@@ -63,6 +65,8 @@ pub(super) fn derived(line: &Ident, role: &str) -> Ident {
 pub(super) struct Names {
     pub sz: Ident,
     pub sa: Ident,
+    pub sg: Ident,
+    pub sc: Ident,
     pub ahat: Ident,
     pub xa: Ident,
     pub input: Ident,
@@ -79,6 +83,8 @@ impl Names {
         Names {
             sz: derived(name, "sz"),
             sa: derived(name, "sa"),
+            sg: derived(name, "sg"),
+            sc: derived(name, "sc"),
             ahat: derived(name, "ahat"),
             xa: derived(name, "xa"),
             input: derived(name, "in"),
@@ -183,6 +189,9 @@ pub(super) fn layers(net: &Network) -> impl Iterator<Item = &Node> {
 pub(super) fn layer_type(node: &Node) -> TokenStream {
     let (rows, boxed) = node.linear.as_ref().map_or((0, false), |l| (l.rows, l.boxed));
     if let Some(r) = node.recurrence() {
+        if r.cell.gated() {
+            return super::gated::layer_type(node);
+        }
         let (o, i) = (n(rows), n(r.width));
         return q!(::nn::Recurrent<T, #o, #i>);
     }

@@ -96,6 +96,9 @@ pub(super) fn recurrent_jvp(node: &Node) -> TokenStream {
     let (Some(linear), Some(r)) = (&node.linear, node.recurrence()) else {
         return TokenStream::new();
     };
+    if r.cell.gated() {
+        return super::gated::jvp(node);
+    }
     let Names { sz, sa, .. } = Names::of(node);
     let field = &node.name;
     let (rows, width, steps) = (n(linear.rows), n(r.width), n(r.steps));
@@ -109,8 +112,8 @@ pub(super) fn recurrent_jvp(node: &Node) -> TokenStream {
     };
     q! {
         let d: #v = {
-            let w: &#w = &self.#field.weight;
-            let u: &#u = &self.#field.recurrent;
+            let w: &#w = &self.#field.weight_ih;
+            let u: &#u = &self.#field.weight_hh;
             let mut state = <#h>::zeros();
             let mut out = <#v>::zeros();
             for t in 0..#steps {

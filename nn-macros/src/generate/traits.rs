@@ -34,6 +34,18 @@ pub(super) fn network_impl(net: &Network) -> TokenStream {
                 (None, Some((_, features))) => n(features),
                 (None, None) => n(node.inputs),
             };
+            if let Some((linear, r)) = node.linear.as_ref().zip(node.recurrence()) {
+                // PyTorch's names and shapes: `weight_ih_l0` (gates * units x step width), ...
+                let (g, w) = (n(r.cell.gates() * linear.rows), n(r.width));
+                let units = n(linear.rows);
+                let name = |tensor: &str| format!("{}.{tensor}_l0", field.unraw());
+                return vec![
+                    (q!(#field.weight_ih), name("weight_ih"), q!(Weight), q!((#g, #w))),
+                    (q!(#field.weight_hh), name("weight_hh"), q!(Weight), q!((#g, #units))),
+                    (q!(#field.bias_ih), name("bias_ih"), q!(Bias), q!((#g, 1))),
+                    (q!(#field.bias_hh), name("bias_hh"), q!(Bias), q!((#g, 1))),
+                ];
+            }
             let mut tensors = vec![(
                 q!(#field.weight),
                 format!("{}.weight", field.unraw()),
@@ -43,10 +55,6 @@ pub(super) fn network_impl(net: &Network) -> TokenStream {
             if node.linear.as_ref().is_some_and(|l| l.bias) {
                 let name = format!("{}.bias", field.unraw());
                 tensors.push((q!(#field.bias), name, q!(Bias), q!((#rows, 1))));
-            }
-            if node.recurrence().is_some() {
-                let name = format!("{}.recurrent", field.unraw());
-                tensors.insert(1, (q!(#field.recurrent), name, q!(Weight), q!((#rows, #rows))));
             }
             if let Some(learnable) = node.activation.learnable() {
                 let count = n(node.activation_params());
@@ -147,8 +155,7 @@ pub(super) fn layer_info(net: &Network, node: &Node) -> TokenStream {
             let kind = match (linear.pieces, linear.recurrent) {
                 _ if linear.graph.is_some() => "graph_conv",
                 (Some(_), _) => "maxout",
-                (None, Some(r)) if r.every => "rnn_sequence",
-                (None, Some(_)) => "rnn",
+                (None, Some(r)) => r.cell.kind(r.every),
                 (None, None) => "dense",
             };
             let reads = match combine {
@@ -174,7 +181,9 @@ pub(super) fn layer_info(net: &Network, node: &Node) -> TokenStream {
     };
     // A line without a layer shows no `identity`: it has no activation, only what it reads.
     let mut stages = Vec::new();
-    if node.linear.is_some() || node.activation != Activation::Identity {
+    if node.recurrence().is_some_and(|r| r.cell.gated()) {
+        stages.push("gates".to_string());
+    } else if node.linear.is_some() || node.activation != Activation::Identity {
         stages.push(activation_name(node.activation));
     }
     if let Some(p) = node.dropout {
@@ -208,14 +217,25 @@ pub(super) fn flops(node: &Node) -> usize {
         Combine::Read(_) | Combine::Concat(_) => 0,
     };
     let linear = node.linear.as_ref().map_or(0, |l| match l.recurrent {
-        // Every step: W x_t, U h_{t-1}, the bias and the activation.
-        Some(r) => r
-            .width
-            .saturating_add(l.rows)
-            .saturating_mul(l.rows)
-            .saturating_mul(2)
-            .saturating_add(2 * l.rows)
-            .saturating_mul(r.steps),
+        // Every step: W_ih x_t, W_hh h_{t-1}, the two biases and the gates' activations,
+        // counted as one operation per gate row; an LSTM's cell update adds 4 per unit, a
+        // GRU's 5.
+        Some(r) => {
+            let rows = l.rows.saturating_mul(r.cell.gates());
+            // (An Elman layer adds its two biases once, before the loop.)
+            let (biases, update) = match r.cell {
+                crate::ir::Cell::Elman => (2 * rows, 0),
+                crate::ir::Cell::Lstm => (3 * rows, 4 * l.rows),
+                crate::ir::Cell::Gru => (3 * rows, 5 * l.rows),
+            };
+            r.width
+                .saturating_add(l.rows)
+                .saturating_mul(rows)
+                .saturating_mul(2)
+                .saturating_add(biases)
+                .saturating_add(update)
+                .saturating_mul(r.steps)
+        }
         None => {
             let pieces = if l.pieces.is_some() { l.rows - node.outputs } else { 0 };
             node.inputs.saturating_mul(l.rows).saturating_mul(2).saturating_add(l.rows + pieces)
