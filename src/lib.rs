@@ -673,7 +673,7 @@
 //! train the same architecture declared without the `weights:` line and save the file.
 //! `tests/bake.rs` checks the constants against the run-time loader, and
 //! `embedded/lm3s6965-sine` is a whole firmware for a Cortex-M3 built this way, run under
-//! QEMU in CI (7.5 kB of flash, 0.6 kB of RAM: see BENCHMARKS.md).
+//! QEMU in CI (7.6 kB of flash, 0.7 kB of RAM: see BENCHMARKS.md).
 //!
 //! **What a real-time caller can rely on.** For a network whose layers are inline,
 //! `forward`, `forward_batch` without `std`, `jvp`, `loss` and the gradient calls into a
