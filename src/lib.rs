@@ -608,7 +608,9 @@
 //!   sizes: see [`simd::default_level`]), or the one the environment variable `NN_SIMD`
 //!   names (`baseline`, `avx2`, `avx512`) if the CPU has it. [`simd::with_level`] runs a
 //!   closure at another level on the calling thread only; [`simd::level`] tells which is in
-//!   effect. Each kernel call dispatches (a few nanoseconds); nothing allocates.
+//!   effect. Each kernel call dispatches (a few nanoseconds); nothing allocates. The kernels
+//!   are compiled once, in the runtime, for every level: a crate that declares networks
+//!   compiles none of them.
 //! - **What changes.** In `f64`, nothing: each level performs the same operations in the same
 //!   order, and results are identical bit for bit. In `f32`, the wider levels accumulate with
 //!   fused multiply-adds and compute `tanh`, the logistic function and `exp` lane-parallel
@@ -673,7 +675,7 @@
 //! train the same architecture declared without the `weights:` line and save the file.
 //! `tests/bake.rs` checks the constants against the run-time loader, and
 //! `embedded/lm3s6965-sine` is a whole firmware for a Cortex-M3 built this way, run under
-//! QEMU in CI (7.6 kB of flash, 0.7 kB of RAM: see BENCHMARKS.md).
+//! QEMU in CI (7.7 kB of flash, 0.7 kB of RAM: see BENCHMARKS.md).
 //!
 //! **What a real-time caller can rely on.** For a network whose layers are inline,
 //! `forward`, `forward_batch` without `std`, `jvp`, `loss` and the gradient calls into a

@@ -56,7 +56,7 @@ pub fn mask<T: Float, R: Rng + ?Sized>(rng: &mut R, p: f64, mask: &mut [T]) {
         // Dropped when a uniform 32-bit draw falls below p 2^32: probability p to within 2^-32.
         // p < 1, so the product is below 2^32; `as` rounds toward zero.
         let threshold = (p * 4_294_967_296.0) as u32;
-        crate::simd::kernels::dropout_mask(rng.next_u64(), threshold, keep, mask);
+        (T::kernels().dropout_mask)(rng.next_u64(), threshold, keep, mask);
     }
 }
 

@@ -2,7 +2,7 @@
 //! [`tr_mul`], [`outer`]), and the batched passes' kernels, on a batch of `n` samples, each
 //! quantity a column-major `rows x n` slice (one column per sample).
 //!
-//! One sample's kernels run at the thread's [`simd`] level: see that module for what changes
+//! One sample's kernels run at the thread's [`simd`](crate::simd) level: see that module for what changes
 //! with it.
 //!
 //! Products of a layer's weights with a whole batch go through nalgebra's `gemm` on dynamic
@@ -18,7 +18,7 @@ use nalgebra::{DMatrixView, DMatrixViewMut, Dyn};
 use nalgebra::{SMatrix, SVector};
 
 use crate::activation::{self, Activation, Elementwise, Learnable};
-use crate::{simd, Float};
+use crate::Float;
 
 /// Whether the generated batch calls may take the batched path through these kernels: with
 /// the `std` feature, which keeps their scratch buffers per thread; without it (`no_std`, no
@@ -37,7 +37,7 @@ pub fn dense<T: Float, A: Activation<T>, const R: usize, const C: usize>(
 ) -> (SVector<T, R>, SVector<T, R>) {
     let (mut z, mut a) = (SVector::<T, R>::zeros(), SVector::<T, R>::zeros());
     let kind = f.elementwise();
-    simd::kernels::dense(
+    (T::kernels().dense)(
         w.as_slice(),
         b.as_slice(),
         x.as_slice(),
@@ -61,7 +61,7 @@ pub fn affine<T: Float, const R: usize, const C: usize>(
     x: &SVector<T, C>,
 ) -> SVector<T, R> {
     let mut z = SVector::<T, R>::zeros();
-    simd::kernels::dense(
+    (T::kernels().dense)(
         w.as_slice(),
         b.as_slice(),
         x.as_slice(),
@@ -79,7 +79,7 @@ pub fn tr_mul<T: Float, const R: usize, const C: usize>(
     d: &SVector<T, R>,
 ) -> SVector<T, C> {
     let mut out = SVector::<T, C>::zeros();
-    simd::kernels::gemv_t(w.as_slice(), d.as_slice(), out.as_mut_slice());
+    (T::kernels().gemv_t)(w.as_slice(), d.as_slice(), out.as_mut_slice());
     out
 }
 
@@ -94,7 +94,7 @@ pub fn outer<T: Float, const R: usize, const C: usize>(
     gb: Option<&mut SVector<T, R>>,
 ) {
     let gb = gb.map_or(&mut [][..], |gb| gb.as_mut_slice());
-    simd::kernels::ger(scale, d.as_slice(), x.as_slice(), gw.as_mut_slice(), gb);
+    (T::kernels().ger)(scale, d.as_slice(), x.as_slice(), gw.as_mut_slice(), gb);
 }
 
 /// A matrix operand: column-major storage of a `rows x cols` matrix, read as is or
@@ -208,7 +208,7 @@ pub fn activate<T: Float, A: Activation<T>>(f: A, z: &[T], a: &mut [T]) {
                 *a = f.f(z);
             }
         }
-        kind => simd::kernels::activate(z, a, kind),
+        kind => (T::kernels().activate)(z, a, kind),
     }
 }
 

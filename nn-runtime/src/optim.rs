@@ -248,7 +248,14 @@ impl<T: Float> Sgd<T> {
         let (lr, decay) = (self.learning_rate, self.weight_decay);
         net.zip_mut(grad, &mut |p, g| {
             let decay = if p.kind == ParamKind::Weight { decay } else { T::zero() };
-            crate::simd::kernels::sgd(lr, decay, p.values, g);
+            if p.values.len() < 64 {
+                // A small tensor's loop costs less than a kernel call.
+                for (w, &g) in p.values.iter_mut().zip(g) {
+                    *w -= lr * (g + decay * *w);
+                }
+            } else {
+                (T::kernels().sgd)(lr, decay, p.values, g);
+            }
         });
     }
 }

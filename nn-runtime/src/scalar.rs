@@ -46,6 +46,28 @@ pub trait Float: RealField + Copy + Default + bytemuck::Pod + Send + Sync + seal
     /// this is never called.
     #[doc(hidden)]
     fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [Self]) -> R) -> R;
+
+    /// The vector-unit kernels of [`simd`](crate::simd), one non-generic function per scalar
+    /// type: compiled once, in this crate, for every level, instead of in every crate that
+    /// declares a network (which would compile each level's code again).
+    #[doc(hidden)]
+    fn kernels() -> &'static crate::simd::Kernels<Self>;
+}
+
+macro_rules! kernels_of {
+    ($t:ty) => {{
+        use crate::simd::kernels as k;
+        static KERNELS: crate::simd::Kernels<$t> = crate::simd::Kernels {
+            dense: k::dense::<$t>,
+            gemv_t: k::gemv_t::<$t>,
+            ger: k::ger::<$t>,
+            activate: k::activate::<$t>,
+            dropout_mask: k::dropout_mask::<$t>,
+            #[cfg(feature = "std")]
+            sgd: k::sgd::<$t>,
+        };
+        &KERNELS
+    }};
 }
 
 /// A scratch buffer per thread and scalar type (see [`Float::with_scratch`]).
@@ -112,6 +134,11 @@ impl Float for f32 {
     fn tanh_activation(self) -> Self {
         crate::activation::tanh_f32(self)
     }
+
+    #[inline(always)]
+    fn kernels() -> &'static crate::simd::Kernels<Self> {
+        kernels_of!(f32)
+    }
 }
 
 impl Float for f64 {
@@ -139,5 +166,10 @@ impl Float for f64 {
     #[inline]
     fn tanh_activation(self) -> Self {
         nalgebra::ComplexField::tanh(self)
+    }
+
+    #[inline(always)]
+    fn kernels() -> &'static crate::simd::Kernels<Self> {
+        kernels_of!(f64)
     }
 }

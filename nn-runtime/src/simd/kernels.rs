@@ -155,13 +155,6 @@ pub(crate) fn sgd<T: Float>(lr: T, decay: T, w: &mut [T], g: &[T]) {
             }
         }
     }
-    // A small tensor's loop costs less than a dispatch.
-    if w.len() < 64 {
-        for (w, &g) in w.iter_mut().zip(g) {
-            *w -= lr * (g + decay * *w);
-        }
-        return;
-    }
     dispatch(Op(lr, decay, w, g));
 }
 

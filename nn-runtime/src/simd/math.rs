@@ -211,7 +211,6 @@ mod tests {
     /// Runs `f_slice` on `xs` at every level the CPU has.
     fn at_every_level(xs: &[f32], f_slice: fn(&[f32], &mut [f32])) -> Vec<(String, Vec<f32>)> {
         available()
-            .into_iter()
             .map(|level| {
                 let mut out = vec![0.0; xs.len()];
                 with_level(level, || f_slice(xs, &mut out)).unwrap();

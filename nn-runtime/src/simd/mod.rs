@@ -51,6 +51,22 @@ use std::sync::OnceLock;
 
 pub(crate) use pulp::{Simd, WithSimd};
 
+use crate::activation::Elementwise;
+
+/// The kernels for one scalar type, as function pointers to their instances in this crate
+/// (see [`Float::kernels`](crate::Float)): the dispatch to a level happens inside each.
+#[doc(hidden)]
+#[allow(clippy::type_complexity)]
+pub struct Kernels<T: 'static> {
+    pub(crate) dense: fn(&[T], &[T], &[T], &mut [T], &mut [T], Elementwise<T>),
+    pub(crate) gemv_t: fn(&[T], &[T], &mut [T]),
+    pub(crate) ger: fn(T, &[T], &[T], &mut [T], &mut [T]),
+    pub(crate) activate: fn(&[T], &mut [T], Elementwise<T>),
+    pub(crate) dropout_mask: fn(u64, u32, T, &mut [T]),
+    #[cfg(feature = "std")]
+    pub(crate) sgd: fn(T, T, &mut [T], &[T]),
+}
+
 /// An instruction-set level the kernels are compiled for. Ordered from the narrowest.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
