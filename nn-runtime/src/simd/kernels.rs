@@ -3,7 +3,8 @@
 //! `rows x cols` with `rows` the length of `z` (or `d`) and `cols` that of `x`.
 //!
 //! Two forms of each: the plain one, loops the compiler vectorises by itself (`f64` at every
-//! level, `f32` at the baseline: the same operations in the same order whatever the level),
+//! level, `f32` at the baseline and where the rows fill less than one vector: the same
+//! operations in the same order whatever the level),
 //! and the vector one for `f32` at the wider levels, which keeps a panel of up to
 //! [`PANEL`] vectors of `z` (or `d`) in registers while it streams the columns of `W`, and
 //! accumulates with fused multiply-adds.
