@@ -78,99 +78,19 @@ pub(super) fn trace_body(net: &Network) -> TokenStream {
 fn forward_nodes(net: &Network) -> TokenStream {
     let mut out = TokenStream::new();
     for node in &net.nodes {
-        let field = &node.name;
-        let names = Names::of(node);
-        let Names { h, z, a, m, y, .. } = &names;
-        // A sum or concatenation is gathered into `n_in` for a layer, or is `z` itself.
-        let gathered = if node.linear.is_some() { &names.input } else { z };
+        let Names { z, a, m, y, .. } = &Names::of(node);
         let v = vector(node.outputs);
-        let v_in = vector(node.inputs);
-        let mut activated = false;
-        let input = match &node.combine {
-            Combine::Read(source) => value(net, *source),
-            Combine::Sum(sources) => {
-                let first = value(net, sources[0]);
-                let rest = sources[1..].iter().map(|&s| value(net, s));
-                out.extend(q!(let #gathered: #v_in = (#first).clone() #(+ #rest)*;));
-                q!(&#gathered)
-            }
-            Combine::Concat(sources) => {
-                let mut offset = 0;
-                let parts = sources.iter().map(|&s| {
-                    let (width, start) = (n(net.width(s)), n(offset));
-                    offset += net.width(s);
-                    let value = value(net, s);
-                    q!(#gathered.fixed_rows_mut::<#width>(#start).copy_from(#value);)
-                });
-                let parts: Vec<_> = parts.collect();
-                out.extend(q! {
-                    let mut #gathered = <#v_in>::zeros();
-                    #(#parts)*
-                });
-                q!(&#gathered)
-            }
-        };
+        let input = gather(net, node, &mut out);
         match &node.linear {
             Some(linear) if linear.recurrent.is_some() => {
                 out.extend(recurrent_forward(node, &input));
             }
             Some(linear) if linear.graph.is_some() => {
                 out.extend(graph_forward(net, node, &input));
+                let apply = apply_activation(node, z);
+                out.extend(q!(let #a: #v = #apply;));
             }
-            Some(linear) => {
-                let w = matrix(linear.rows, node.inputs);
-                let b = vector(linear.rows);
-                let operands = q! {
-                    let w: &#w = &self.#field.weight;
-                    let b: &#b = &self.#field.bias;
-                };
-                let kernel = kernel_layer(linear.rows, node.inputs);
-                let affine = if kernel {
-                    q!({
-                        #operands
-                        ::nn::kernels::affine(w, b, #input)
-                    })
-                } else {
-                    q!({
-                        #operands
-                        w * #input + b
-                    })
-                };
-                match (linear.pieces, element_wise(node.activation)) {
-                    // The product, the bias and an element-wise activation in one kernel.
-                    (None, Some(f)) if kernel => {
-                        out.extend(q! {
-                            let (#z, #a): (#v, #v) = {
-                                #operands
-                                ::nn::kernels::dense(w, b, #input, &#f)
-                            };
-                        });
-                        activated = true;
-                    }
-                    (None, _) => out.extend(q!(let #z: #v = #affine;)),
-                    (Some(pieces), _) => {
-                        let pieces = n(pieces);
-                        out.extend(q! {
-                            let #h: #b = #affine;
-                            let mut #z = <#v>::zeros();
-                            ::nn::activation::maxout(#h.as_slice(), #pieces, #z.as_mut_slice());
-                        });
-                    }
-                }
-            }
-            None if node.readout.is_some() => {
-                let reduce = readout(node, q!((#input).as_slice()));
-                out.extend(q!(let #z: #v = #reduce;));
-            }
-            None if matches!(node.combine, Combine::Read(_)) => {
-                out.extend(q!(let #z: #v = (#input).clone();));
-            }
-            None => {}
-        }
-        // A recurrent layer applies its activation at every step.
-        if node.recurrence().is_none() && !activated {
-            let apply = apply_activation(node, z);
-            out.extend(q!(let #a: #v = #apply;));
+            _ => out.extend(node_value(node, &input)),
         }
         if let Some(p) = node.dropout {
             let p = Literal::f64_suffixed(p);
@@ -183,6 +103,104 @@ fn forward_nodes(net: &Network) -> TokenStream {
             });
         }
     }
+    out
+}
+
+/// What a node reads, as an expression: `x` or `&line_a` as is, or a sum or concatenation
+/// first gathered (by code appended to `out`) into `<line>_in` for a layer, else into the
+/// node's `<line>_z`.
+pub(super) fn gather(net: &Network, node: &Node, out: &mut TokenStream) -> TokenStream {
+    let names = Names::of(node);
+    let gathered = if node.linear.is_some() { &names.input } else { &names.z };
+    let v_in = vector(node.inputs);
+    match &node.combine {
+        Combine::Read(source) => value(net, *source),
+        Combine::Sum(sources) => {
+            let first = value(net, sources[0]);
+            let rest = sources[1..].iter().map(|&s| value(net, s));
+            out.extend(q!(let #gathered: #v_in = (#first).clone() #(+ #rest)*;));
+            q!(&#gathered)
+        }
+        Combine::Concat(sources) => {
+            let mut offset = 0;
+            let parts = sources.iter().map(|&s| {
+                let (width, start) = (n(net.width(s)), n(offset));
+                offset += net.width(s);
+                let value = value(net, s);
+                q!(#gathered.fixed_rows_mut::<#width>(#start).copy_from(#value);)
+            });
+            let parts: Vec<_> = parts.collect();
+            out.extend(q! {
+                let mut #gathered = <#v_in>::zeros();
+                #(#parts)*
+            });
+            q!(&#gathered)
+        }
+    }
+}
+
+/// `<line>_z` and `<line>_a` of a node that is neither recurrent nor a graph convolution, from
+/// its gathered `input`: a dense layer (`z = W x + b`, through the kernels when the layer is
+/// wide enough, fused there with an element-wise activation), maxout (the max over each
+/// unit's pieces), a readout, or the input itself; then the activation.
+pub(super) fn node_value(node: &Node, input: &TokenStream) -> TokenStream {
+    let field = &node.name;
+    let Names { h, z, a, .. } = &Names::of(node);
+    let v = vector(node.outputs);
+    let mut out = TokenStream::new();
+    match &node.linear {
+        Some(linear) => {
+            let w = matrix(linear.rows, node.inputs);
+            let b = vector(linear.rows);
+            let operands = q! {
+                let w: &#w = &self.#field.weight;
+                let b: &#b = &self.#field.bias;
+            };
+            let kernel = kernel_layer(linear.rows, node.inputs);
+            let affine = if kernel {
+                q!({
+                    #operands
+                    ::nn::kernels::affine(w, b, #input)
+                })
+            } else {
+                q!({
+                    #operands
+                    w * #input + b
+                })
+            };
+            match (linear.pieces, element_wise(node.activation)) {
+                // The product, the bias and an element-wise activation in one kernel.
+                (None, Some(f)) if kernel => {
+                    out.extend(q! {
+                        let (#z, #a): (#v, #v) = {
+                            #operands
+                            ::nn::kernels::dense(w, b, #input, &#f)
+                        };
+                    });
+                    return out;
+                }
+                (None, _) => out.extend(q!(let #z: #v = #affine;)),
+                (Some(pieces), _) => {
+                    let pieces = n(pieces);
+                    out.extend(q! {
+                        let #h: #b = #affine;
+                        let mut #z = <#v>::zeros();
+                        ::nn::activation::maxout(#h.as_slice(), #pieces, #z.as_mut_slice());
+                    });
+                }
+            }
+        }
+        None if node.readout.is_some() => {
+            let reduce = readout(node, q!((#input).as_slice()));
+            out.extend(q!(let #z: #v = #reduce;));
+        }
+        None if matches!(node.combine, Combine::Read(_)) => {
+            out.extend(q!(let #z: #v = (#input).clone();));
+        }
+        None => {}
+    }
+    let apply = apply_activation(node, z);
+    out.extend(q!(let #a: #v = #apply;));
     out
 }
 

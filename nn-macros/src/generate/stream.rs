@@ -10,9 +10,10 @@
 use proc_macro2::TokenStream;
 use syn::ext::IdentExt;
 
-use super::activation::{apply_activation, element_wise};
-use super::names::{matrix, n, output_of, q, scalar_bound, vector, Names};
-use crate::ir::{Combine, Network, Node, Source};
+use super::activation::element_wise;
+use super::forward::{gather, node_value};
+use super::names::{matrix, n, output_of, q, scalar_bound, value, vector, Names};
+use crate::ir::{Combine, Network, Node};
 
 /// The recurrent lines, whose states the state type holds.
 fn recurrent(net: &Network) -> impl Iterator<Item = &Node> {
@@ -85,26 +86,13 @@ pub(super) fn stream(net: &Network) -> TokenStream {
     }
 }
 
-/// A reference to what `source` computed in this step: the step's input or a line's value.
-fn value(net: &Network, source: Source) -> TokenStream {
-    match source {
-        Source::Input => q!(x),
-        Source::Node(i) => {
-            let out = output_of(&net.nodes[i]);
-            q!(&#out)
-        }
-    }
-}
-
 /// Every line once, in order; each leaves its value in `<line>_a` (and `<line>_y` after
 /// dropout, equal to it in inference mode).
 fn step_body(net: &Network) -> TokenStream {
     let mut out = TokenStream::new();
     for node in &net.nodes {
         let field = &node.name;
-        let names = Names::of(node);
-        let Names { h, z, a, y, .. } = &names;
-        let v = vector(node.outputs);
+        let Names { a, y, .. } = &Names::of(node);
         if let (Some(linear), Some(r)) = (&node.linear, node.recurrence()) {
             let input = match node.combine {
                 Combine::Read(source) => value(net, source),
@@ -135,61 +123,8 @@ fn step_body(net: &Network) -> TokenStream {
                 });
             }
         } else {
-            let gathered = if node.linear.is_some() { &names.input } else { z };
-            let v_in = vector(node.inputs);
-            let input = match &node.combine {
-                Combine::Read(source) => value(net, *source),
-                Combine::Sum(sources) => {
-                    let first = value(net, sources[0]);
-                    let rest = sources[1..].iter().map(|&s| value(net, s));
-                    out.extend(q!(let #gathered: #v_in = (#first).clone() #(+ #rest)*;));
-                    q!(&#gathered)
-                }
-                Combine::Concat(sources) => {
-                    let mut offset = 0;
-                    let parts: Vec<_> = sources
-                        .iter()
-                        .map(|&s| {
-                            let (width, start) = (n(net.width(s)), n(offset));
-                            offset += net.width(s);
-                            let value = value(net, s);
-                            q!(#gathered.fixed_rows_mut::<#width>(#start).copy_from(#value);)
-                        })
-                        .collect();
-                    out.extend(q! {
-                        let mut #gathered = <#v_in>::zeros();
-                        #(#parts)*
-                    });
-                    q!(&#gathered)
-                }
-            };
-            match &node.linear {
-                Some(linear) => {
-                    let (w, b) = (matrix(linear.rows, node.inputs), vector(linear.rows));
-                    let affine = q!({
-                        let w: &#w = &self.#field.weight;
-                        let b: &#b = &self.#field.bias;
-                        w * #input + b
-                    });
-                    match linear.pieces {
-                        None => out.extend(q!(let #z: #v = #affine;)),
-                        Some(pieces) => {
-                            let pieces = n(pieces);
-                            out.extend(q! {
-                                let #h: #b = #affine;
-                                let mut #z = <#v>::zeros();
-                                ::nn::activation::maxout(#h.as_slice(), #pieces, #z.as_mut_slice());
-                            });
-                        }
-                    }
-                }
-                None if matches!(node.combine, Combine::Read(_)) => {
-                    out.extend(q!(let #z: #v = (#input).clone();));
-                }
-                None => {}
-            }
-            let apply = apply_activation(node, z);
-            out.extend(q!(let #a: #v = #apply;));
+            let input = gather(net, node, &mut out);
+            out.extend(node_value(node, &input));
         }
         if node.dropout.is_some() {
             // Inference mode: dropout passes its input through.
