@@ -144,19 +144,11 @@ pub(super) fn recurrent_backward(net: &Network, node: &Node) -> TokenStream {
     }
     let Names { sz, sa, .. } = Names::of(node);
     let field = &node.name;
-    let (rows, width, steps) = (n(linear.rows), n(r.width), n(r.steps));
+    let (width, steps) = (n(r.width), n(r.steps));
     let (h, x_t) = (vector(linear.rows), vector(r.width));
     let f = element_wise(node.activation).unwrap_or_else(|| q!(::nn::activation::Identity));
     let input = gathered_input(net, node);
-    let incoming = if r.every {
-        q!(dh += d.fixed_rows::<#rows>(t * #rows);)
-    } else {
-        q! {
-            if t + 1 == #steps {
-                dh += &d;
-            }
-        }
-    };
+    let incoming = incoming(node);
     let to_source = match node.combine {
         Combine::Read(Source::Node(k)) => {
             let d_k = d_name(&net.nodes[k]);
@@ -344,6 +336,25 @@ pub(super) fn weights(node: &Node) -> Vec<(TokenStream, TokenStream)> {
         None => {
             let cols = node.graph().map_or(node.inputs, |g| g.1);
             vec![(q!(#field.weight), matrix(rows, cols))]
+        }
+    }
+}
+
+/// The gradient reaching a recurrent layer's state at step `t` from the lines that read it,
+/// added to `dh`: step `t`'s rows of `d` for a `_sequence` layer, which every step's state
+/// leaves, else `d` at the last step only.
+pub(super) fn incoming(node: &Node) -> TokenStream {
+    let (Some(linear), Some(r)) = (&node.linear, node.recurrence()) else {
+        return TokenStream::new();
+    };
+    let (rows, steps) = (n(linear.rows), n(r.steps));
+    if r.every {
+        q!(dh += d.fixed_rows::<#rows>(t * #rows);)
+    } else {
+        q! {
+            if t + 1 == #steps {
+                dh += &d;
+            }
         }
     }
 }

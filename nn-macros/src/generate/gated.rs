@@ -8,6 +8,7 @@
 
 use proc_macro2::TokenStream;
 
+use super::backward::incoming;
 use super::names::{d_name, gathered_input, matrix, n, q, vector, Names};
 use crate::ir::{Cell, Combine, Network, Node, Source};
 
@@ -99,18 +100,10 @@ pub(super) fn backward(net: &Network, node: &Node) -> TokenStream {
     };
     let Names { sg, sc, .. } = Names::of(node);
     let field = &node.name;
-    let (rows, width, steps) = (n(linear.rows), n(r.width), n(r.steps));
+    let (width, steps) = (n(r.width), n(r.steps));
     let (h, x_t, g) = (vector(linear.rows), vector(r.width), vector(r.cell.gates() * linear.rows));
     let input = gathered_input(net, node);
-    let incoming = if r.every {
-        q!(dh += d.fixed_rows::<#rows>(t * #rows);)
-    } else {
-        q! {
-            if t + 1 == #steps {
-                dh += &d;
-            }
-        }
-    };
+    let incoming = incoming(node);
     let to_source = match node.combine {
         Combine::Read(Source::Node(k)) => {
             let d_k = d_name(&net.nodes[k]);
