@@ -328,12 +328,6 @@ fn ger_plain<T: Float>(scale: T, d: &[T], x: &[T], gw: &mut [T], gb: &mut [T]) {
 
 // ---- vector forms (f32) ----
 
-/// The vector at `i` of `v`, loaded whole (`v` holds at least `(i + 1) lanes` elements).
-#[inline(always)]
-fn load<S: Simd>(v: &[S::f32s], i: usize) -> S::f32s {
-    v[i]
-}
-
 /// `rows` split into whole vectors and a tail shorter than one.
 #[inline(always)]
 fn split<S: Simd>(rows: usize) -> (usize, usize) {
@@ -385,7 +379,7 @@ fn affine_panel<S: Simd, const N: usize>(
     let (rows, lanes) = (z.len(), lanes::<S>());
     let hi = lo + N * lanes;
     let bias = S::as_simd_f32s(&b[lo..hi]).0;
-    let mut even: [S::f32s; N] = core::array::from_fn(|j| load::<S>(bias, j));
+    let mut even: [S::f32s; N] = core::array::from_fn(|j| bias[j]);
     let mut odd = [s.splat_f32s(0.0); N];
     let mut pairs = w.chunks_exact(2 * rows).zip(x.chunks_exact(2));
     for (cols, x) in pairs.by_ref() {
@@ -393,8 +387,8 @@ fn affine_panel<S: Simd, const N: usize>(
             (S::as_simd_f32s(&cols[lo..hi]).0, S::as_simd_f32s(&cols[rows + lo..rows + hi]).0);
         let (x0, x1) = (s.splat_f32s(x[0]), s.splat_f32s(x[1]));
         for j in 0..N {
-            even[j] = s.mul_add_e_f32s(load::<S>(c0, j), x0, even[j]);
-            odd[j] = s.mul_add_e_f32s(load::<S>(c1, j), x1, odd[j]);
+            even[j] = s.mul_add_e_f32s(c0[j], x0, even[j]);
+            odd[j] = s.mul_add_e_f32s(c1[j], x1, odd[j]);
         }
     }
     if x.len() % 2 == 1 {
@@ -469,7 +463,7 @@ fn gemv_t_vector<S: Simd>(s: S, w: &[f32], d: &[f32], out: &mut [f32]) {
             let col = &cols[c * rows..(c + 1) * rows];
             let cv = S::as_simd_f32s(&col[..lo]).0;
             for (j, &dj) in dv.iter().enumerate() {
-                *acc = s.mul_add_e_f32s(load::<S>(cv, j), dj, *acc);
+                *acc = s.mul_add_e_f32s(cv[j], dj, *acc);
             }
             if tail {
                 *acc = s.mul_add_e_f32s(s.partial_load_f32s(&col[lo..]), dt, *acc);
@@ -484,7 +478,7 @@ fn gemv_t_vector<S: Simd>(s: S, w: &[f32], d: &[f32], out: &mut [f32]) {
         let cv = S::as_simd_f32s(&col[..lo]).0;
         let mut acc = s.splat_f32s(0.0);
         for (j, &dj) in dv.iter().enumerate() {
-            acc = s.mul_add_e_f32s(load::<S>(cv, j), dj, acc);
+            acc = s.mul_add_e_f32s(cv[j], dj, acc);
         }
         if tail {
             acc = s.mul_add_e_f32s(s.partial_load_f32s(&col[lo..]), dt, acc);
@@ -542,7 +536,7 @@ fn ger_panel<S: Simd, const N: usize>(
     let (rows, lanes) = (d.len(), lanes::<S>());
     let hi = lo + N * lanes;
     let dv = S::as_simd_f32s(&d[lo..hi]).0;
-    let dv: [S::f32s; N] = core::array::from_fn(|j| load::<S>(dv, j));
+    let dv: [S::f32s; N] = core::array::from_fn(|j| dv[j]);
     for (col, &x) in gw.chunks_exact_mut(rows).zip(x) {
         let sx = s.splat_f32s(scale * x);
         let g = S::as_mut_simd_f32s(&mut col[lo..hi]).0;
