@@ -312,7 +312,7 @@
 //! | `net.loss_and_grad_input(&x, &target) -> (T, Net<T>, SVector<T, I>)` | also the gradient with respect to the input `x` |
 //! | `net.jvp(&x, &v) -> (SVector<T, O>, SVector<T, O>)` | the output and its directional derivative `J v` along `v`, by forward-mode differentiation (section 4.5.3) |
 //! | `net.vjp(&x, &u) -> SVector<T, I>` | `J^T u`, by the reverse pass from a cotangent `u` of the output |
-//! | `net.loss_and_grad_batch_parallel(&xs, &targets) -> (T, Net<T>)` | the batch split in two halves on two threads (with the `parallel` feature; see [`kernels::join`]) |
+//! | `net.loss_and_grad_batch_parallel(&xs, &targets) -> (T, Net<T>)` | `loss_and_grad_batch` with every batched product split between two threads (with the `parallel` feature; see [`kernels::with_threads`]); the same numbers bit for bit |
 //! | `net.forward_training(&x, rng)`, `net.loss_training(&x, &target, rng)` | training mode: dropout on, its masks drawn from `rng` |
 //! | `net.loss_and_grad_training(&x, &target, rng)`, `net.loss_and_grad_batch_training(&xs, &targets, rng)` | risk and gradient in training mode, each sample with masks of its own |
 //! | `net.step(&mut state, &x_t) -> SVector<T, O>` | with `stream: NetState`: one step of a memory network's sequence in, the output after it (see [Streaming](#streaming-one-step-at-a-time)) |
@@ -579,11 +579,19 @@
 //! Batches of 6 or more samples through a network with a layer at least 8 units wide in
 //! both dimensions take a batched path: every layer's product with the whole batch is one
 //! blocked matrix product ([`kernels`]), its intermediates in a scratch buffer of the thread.
-//! A thread's first batched call allocates that buffer (and a call with a larger batch grows
-//! it); after that, the only allocations are the packing buffers `matrixmultiply` makes for
-//! each blocked product (at most three products per layer and step). Other batches run the
-//! per-sample code one column at a time, accumulating the gradient in place, and allocate
-//! nothing.
+//! A thread's first batched call allocates that buffer and the products' packing buffers (and
+//! a call with larger shapes grows them); after that, an `f32` batched step on a CPU with AVX2
+//! or AVX-512 allocates nothing. In `f64` (and `f32` on CPUs without AVX2) the products are
+//! `matrixmultiply`'s, which allocates its packing buffers on each product (at most three
+//! products per layer and step). Other batches run the per-sample code one column at a time,
+//! accumulating the gradient in place, and allocate nothing.
+//!
+//! **Two threads.** Inside [`kernels::with_threads(2, ..)`](kernels::with_threads) (with the
+//! `parallel` feature), in the `_parallel` calls, and in a [`Trainer`] given
+//! [`threads(2)`](Trainer::threads), every batched product of at least 65,536 multiply-adds
+//! is split between two threads of rayon's pool by the columns it writes: a layer's outputs
+//! by samples, its weight gradient by inputs. Neither thread writes what the other must add,
+//! there is no second gradient, and the results are those of one thread, bit for bit.
 //!
 //! # Vector units
 //!
@@ -602,11 +610,13 @@
 //!   activation fused in one call, `W^T d`, `dW += s d x^T`); smaller ones keep nalgebra's
 //!   products inline, where a call would cost more than the arithmetic. An element-wise
 //!   activation over 16 or more values runs in the kernels too, as does [`Sgd`]'s update of a
-//!   tensor of 64 or more values, and the batched path's bias and activation pass. The
-//!   batched path's products are `matrixmultiply`'s, which detects AVX2 and FMA itself.
-//! - **Which level.** AVX2 where the CPU has it (AVX-512 measured no faster on these layer
-//!   sizes: see [`simd::default_level`]), or the one the environment variable `NN_SIMD`
-//!   names (`baseline`, `avx2`, `avx512`) if the CPU has it. [`simd::with_level`] runs a
+//!   tensor of 64 or more values. The batched path's products with whole batches are the
+//!   crate's own blocked kernel, bias and activation fused ([`kernels`]), in `f32` at AVX2 and
+//!   AVX-512; `matrixmultiply`'s otherwise.
+//! - **Which level.** For one sample's layers, AVX2 where the CPU has it (AVX-512 measured
+//!   no faster on these layer sizes: see [`simd::default_level`]); for products with whole
+//!   batches, the widest level ([`simd::product_level`]); or, for both, the one the
+//!   environment variable `NN_SIMD` names (`baseline`, `avx2`, `avx512`) if the CPU has it. [`simd::with_level`] runs a
 //!   closure at another level on the calling thread only; [`simd::level`] tells which is in
 //!   effect. Each kernel call dispatches (a few nanoseconds); nothing allocates. The kernels
 //!   are compiled once, in the runtime, for every level: a crate that declares networks

@@ -5,19 +5,32 @@
 //! One sample's kernels run at the thread's [`simd`](crate::simd) level: see that module for what changes
 //! with it.
 //!
-//! Products of a layer's weights with a whole batch go through nalgebra's `gemm` on dynamic
-//! views of the static storage, which hands them to the blocked kernels of the
-//! `matrixmultiply` crate (when every dimension exceeds 5; smaller products take nalgebra's
-//! own loops). The bias and the activation are applied in one pass over the product.
+//! Products of a layer with a whole batch ([`linear`], [`dense_batch`],
+//! [`linear_backward_params`], [`linear_backward_input`]) run at the thread's
+//! [`product_level`](crate::simd::product_level), the widest the CPU has unless told:
+//!
+//! - `f32` at AVX2 and AVX-512: the crate's own blocked kernel. The left operand (the
+//!   weights, or the error terms for a weight gradient) is copied once per call into panels
+//!   of 32 rows in a buffer of the thread; the batch is copied a panel of 256 rows by 12 (or
+//!   3) columns at a time; a register tile of 32 rows by 12 (or 3) columns accumulates with
+//!   fused multiply-adds, and the bias and an activation with a vector form are applied to
+//!   the tile in registers before it is stored ([`dense_batch`]). After a thread's first
+//!   call (and calls with larger shapes), nothing allocates.
+//! - `f64`, and `f32` at the baseline: nalgebra's `gemm` on views of the static storage,
+//!   which hands products whose every dimension exceeds 5 to the blocked kernels of the
+//!   `matrixmultiply` crate (they allocate their packing buffers on each call); smaller
+//!   products take nalgebra's own loops. The bias and the activation follow in one pass.
+//!
+//! [`with_threads`] splits every product between two threads of rayon's pool (with the
+//! `parallel` feature), each writing its own columns of the result.
 //!
 //! Every function here processes what fits in its slices and never panics on mismatched
 //! lengths: generated code always passes matching ones.
 
-use nalgebra::{DMatrixView, DMatrixViewMut, Dyn};
-
 use nalgebra::{SMatrix, SVector};
 
 use crate::activation::{self, Activation, Elementwise, Learnable};
+use crate::simd::gemm::{packed_len, panels_len, Product, View};
 use crate::Float;
 
 /// Whether the generated batch calls may take the batched path through these kernels: with
@@ -97,91 +110,155 @@ pub fn outer<T: Float, const R: usize, const C: usize>(
     (T::kernels().ger)(scale, d.as_slice(), x.as_slice(), gw.as_mut_slice(), gb);
 }
 
-/// A matrix operand: column-major storage of a `rows x cols` matrix, read as is or
-/// transposed.
-#[derive(Clone, Copy)]
-struct Operand<'a, T> {
-    data: &'a [T],
-    rows: usize,
-    cols: usize,
-    transposed: bool,
+/// Runs one batched product: `A` packed first where the level's vector form reads it packed
+/// (once, into a buffer of the thread), then split between two threads when the thread asked
+/// for them ([`with_threads`]) and the product is large enough to pay for the handover.
+fn run<T: Float>(p: Product<'_, T>) {
+    let kernels = T::kernels();
+    #[cfg(feature = "std")]
+    if (kernels.packs)() {
+        // One buffer of this thread for `A` packed and, after it, the panels of `B` for each
+        // half: the threads that take the halves allocate nothing of their own.
+        let (len, panels) = (packed_len(p.m, p.k), panels_len(p.n));
+        return with_buffer(len + 2 * panels, |buffer: &mut [T]| {
+            let (packed, panels) = buffer.split_at_mut(len);
+            (kernels.pack)(p.a, p.m, p.k, packed);
+            split(Product { a: View::columns(packed, p.m), packed: true, ..p }, panels);
+        });
+    }
+    split(p, &mut []);
 }
 
-impl<'a, T: Float> Operand<'a, T> {
-    fn new(data: &'a [T], rows: usize, cols: usize) -> Self {
-        Self { data, rows, cols, transposed: false }
-    }
-
-    fn t(self) -> Self {
-        Self { transposed: true, ..self }
-    }
-
-    /// The shape of the operand as used, and its row and column strides.
-    fn shape(&self) -> (usize, usize, usize, usize) {
-        if self.transposed {
-            (self.cols, self.rows, self.rows, 1)
+/// Runs `p`, on two threads if [`threads`] says so and it is large enough: each thread
+/// writes its own columns of `c`, so nobody adds up what another wrote. `panels` is the
+/// vector form's room for the panels of `B`, [`panels_len`] for each half.
+fn split<T: Float>(p: Product<'_, T>, panels: &mut [T]) {
+    let product = T::kernels().product;
+    #[cfg(feature = "parallel")]
+    if threads() >= 2 && p.m.saturating_mul(p.n).saturating_mul(p.k) >= MIN_SPLIT && p.n >= 2 {
+        let mid = p.n.div_ceil(2);
+        let Product { m, n, k, a, packed, b, alpha, beta, c, bias, act, f } = p;
+        let Some(at) = m.checked_mul(mid).filter(|&at| at <= c.len()) else { return };
+        let (c0, c1) = c.split_at_mut(at);
+        let (act0, act1) = if act.is_empty() {
+            (&mut [][..], &mut [][..])
         } else {
-            (self.rows, self.cols, 1, self.rows)
-        }
+            act.split_at_mut(at.min(act.len()))
+        };
+        let (panels0, panels1) = panels.split_at_mut(panels.len() / 2);
+        let (b0, b1) = (b, b.skip_columns(mid));
+        let left =
+            Product { m, n: mid, k, a, packed, b: b0, alpha, beta, c: c0, bias, act: act0, f };
+        let right =
+            Product { m, n: n - mid, k, a, packed, b: b1, alpha, beta, c: c1, bias, act: act1, f };
+        let level = crate::simd::current_override();
+        rayon::join(
+            || crate::simd::with_override(level, || product(left, panels0)),
+            || crate::simd::with_override(level, || product(right, panels1)),
+        );
+        return;
     }
+    product(p, panels);
+}
 
-    fn view(&self) -> Option<DMatrixView<'a, T, Dyn, Dyn>> {
-        let (r, c, rs, cs) = self.shape();
-        let data = self.data.get(..self.rows.checked_mul(self.cols)?)?;
-        Some(DMatrixView::from_slice_with_strides_generic(data, Dyn(r), Dyn(c), Dyn(rs), Dyn(cs)))
+/// Products of fewer multiply-adds than this stay on one thread: below it, handing half to
+/// another thread costs about as much as it saves.
+#[cfg(feature = "parallel")]
+const MIN_SPLIT: usize = 1 << 16;
+
+#[cfg(feature = "std")]
+std::thread_local! {
+    static THREADS: core::cell::Cell<usize> = const { core::cell::Cell::new(1) };
+}
+
+/// Runs `f` with the batched products it makes on this thread split between `threads`
+/// threads of rayon's pool (with the `parallel` feature; without it, or for `threads < 2`,
+/// on this thread alone). Every product is split by the columns of what it writes (a
+/// batch's outputs by samples, a weight gradient by inputs), so each thread writes its own
+/// part of every result and nothing is summed afterwards; the threads meet once per product.
+/// Results are the same as on one thread, bit for bit.
+///
+/// Two threads are all the split uses today; more are treated as two.
+pub fn with_threads<R>(threads: usize, f: impl FnOnce() -> R) -> R {
+    #[cfg(feature = "std")]
+    {
+        struct Restore(usize);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                THREADS.with(|t| t.set(self.0));
+            }
+        }
+        let _restore = Restore(THREADS.with(|t| t.replace(threads.max(1))));
+        f()
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        let _ = threads;
+        f()
     }
 }
 
-/// `c = alpha a b + beta c` with `c` a column-major `m x n` matrix. Products whose every
-/// dimension exceeds 5 go to nalgebra's `gemm`, which hands them to `matrixmultiply`'s blocked
-/// kernels; smaller ones are plain loops. Does nothing if a slice is too short.
-fn gemm<T: Float>(alpha: T, a: Operand<'_, T>, b: Operand<'_, T>, beta: T, c: &mut [T]) {
-    let (m, k, ars, acs) = a.shape();
-    let (k2, n, brs, bcs) = b.shape();
-    let Some(len) = m.checked_mul(n) else { return };
-    let (Some(a_view), Some(b_view), Some(c)) = (a.view(), b.view(), c.get_mut(..len)) else {
-        return;
-    };
-    if k != k2 {
-        return;
-    }
-    if m > 5 && n > 5 && k > 5 {
-        let mut c = DMatrixViewMut::from_slice(c, m, n);
-        c.gemm(alpha, &a_view, &b_view, beta);
-        return;
-    }
-    if beta == T::zero() {
-        c.fill(T::zero());
-    } else if beta != T::one() {
-        c.iter_mut().for_each(|c| *c *= beta);
-    }
-    for (j, c) in c.chunks_exact_mut(m.max(1)).enumerate() {
-        if a.transposed {
-            // Entry i is the dot product of the stored column i of `a` with column j of `b`.
-            for (i, c) in c.iter_mut().enumerate() {
-                let column = &a.data[i * ars..i * ars + k];
-                let mut sum = T::zero();
-                for (p, &a) in column.iter().enumerate() {
-                    sum += a * b.data[p * brs + j * bcs];
-                }
-                *c += alpha * sum;
-            }
-        } else {
-            // Column j is a sum of the columns of `a`, each contiguous: vectorised.
-            for p in 0..k {
-                let scale = alpha * b.data[p * brs + j * bcs];
-                let column = &a.data[p * acs..p * acs + m];
-                for (c, &a) in c.iter_mut().zip(column) {
-                    *c += scale * a;
-                }
-            }
-        }
-    }
+/// The threads this thread's batched products may use (see [`with_threads`]): 1 unless set.
+pub fn threads() -> usize {
+    #[cfg(feature = "std")]
+    return THREADS.with(core::cell::Cell::get);
+    #[cfg(not(feature = "std"))]
+    return 1;
 }
 
 /// `z = W x` for a batch: `W` is `rows x cols`, `x` is `cols x n`, `z` is `rows x n`.
 pub fn linear<T: Float>(w: &[T], x: &[T], z: &mut [T], rows: usize, cols: usize, n: usize) {
-    gemm(T::one(), Operand::new(w, rows, cols), Operand::new(x, cols, n), T::zero(), z);
+    run(Product {
+        m: rows,
+        n,
+        k: cols,
+        a: View::columns(w, rows),
+        packed: false,
+        b: View::columns(x, cols),
+        alpha: T::one(),
+        beta: T::zero(),
+        c: z,
+        bias: &[],
+        act: &mut [],
+        f: Elementwise::Identity,
+    });
+}
+
+/// A dense layer over a batch: `z = W x + b` (the bias added to every column) and
+/// `a = f(z)`. For activations with a vector form the bias and `f` are applied to each
+/// block of `z` while the product still holds it in registers.
+#[allow(clippy::too_many_arguments)]
+pub fn dense_batch<T: Float, A: Activation<T>>(
+    f: A,
+    w: &[T],
+    b: &[T],
+    x: &[T],
+    z: &mut [T],
+    a: &mut [T],
+    rows: usize,
+    cols: usize,
+    n: usize,
+) {
+    let kind = f.elementwise();
+    if kind == Elementwise::Other {
+        linear(w, x, z, rows, cols, n);
+        bias_activation(f, b, z, a);
+        return;
+    }
+    run(Product {
+        m: rows,
+        n,
+        k: cols,
+        a: View::columns(w, rows),
+        packed: false,
+        b: View::columns(x, cols),
+        alpha: T::one(),
+        beta: T::zero(),
+        c: z,
+        bias: b,
+        act: a,
+        f: kind,
+    });
 }
 
 /// Adds the bias `b` (length `rows`) to every column of `z` and sets `a = f(z)`.
@@ -302,7 +379,20 @@ pub fn linear_backward_params<T: Float>(
     n: usize,
     alpha: T,
 ) {
-    gemm(alpha, Operand::new(d, rows, n), Operand::new(x, cols, n).t(), T::one(), dw);
+    run(Product {
+        m: rows,
+        n: cols,
+        k: n,
+        a: View::columns(d, rows),
+        packed: false,
+        b: View::transposed(x, cols),
+        alpha,
+        beta: T::one(),
+        c: dw,
+        bias: &[],
+        act: &mut [],
+        f: Elementwise::Identity,
+    });
     for d in d.chunks_exact(rows.max(1)) {
         for (db, &d) in db.iter_mut().zip(d) {
             *db += alpha * d;
@@ -322,26 +412,43 @@ pub fn linear_backward_input<T: Float>(
     n: usize,
     beta: T,
 ) {
-    gemm(T::one(), Operand::new(w, rows, cols).t(), Operand::new(d, rows, n), beta, dx);
+    run(Product {
+        m: cols,
+        n,
+        k: rows,
+        a: View::transposed(w, rows),
+        packed: false,
+        b: View::columns(d, rows),
+        alpha: T::one(),
+        beta,
+        c: dx,
+        bias: &[],
+        act: &mut [],
+        f: Elementwise::Identity,
+    });
 }
 
-/// Runs `a` and `b`, on two threads of rayon's pool with the `parallel` feature, one after
-/// the other without it; returns both results.
-pub fn join<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
-where
-    A: FnOnce() -> RA + Send,
-    B: FnOnce() -> RB + Send,
-    RA: Send,
-    RB: Send,
-{
-    #[cfg(feature = "parallel")]
-    {
-        rayon::join(a, b)
+/// Runs `f` on a buffer of `len` scalars kept by the thread, which grows to the largest
+/// asked for (so a thread allocates only on its first, or a larger, product).
+#[cfg(feature = "std")]
+fn with_buffer<T: Float, R>(len: usize, f: impl FnOnce(&mut [T]) -> R) -> R {
+    std::thread_local! {
+        // `f64` words: aligned for either scalar type.
+        static BUFFER: core::cell::Cell<Vec<f64>> = const { core::cell::Cell::new(Vec::new()) };
     }
-    #[cfg(not(feature = "parallel"))]
-    {
-        (a(), b())
+    // Eight words to spare, so that the slice can start on a 64-byte boundary: vector loads
+    // that straddle two cache lines cost two.
+    let words = len.saturating_mul(core::mem::size_of::<T>()).div_ceil(8).saturating_add(8);
+    // Taken out of the cell while in use: a nested call would find it empty.
+    let mut buffer = BUFFER.take();
+    if buffer.len() < words {
+        buffer.resize(words, 0.0);
     }
+    let skip = buffer.as_ptr().align_offset(64).min(8);
+    let scalars: &mut [T] = bytemuck::cast_slice_mut(&mut buffer[skip..words]);
+    let result = f(&mut scalars[..len]);
+    BUFFER.set(buffer);
+    result
 }
 
 /// `dst += src`, element by element.

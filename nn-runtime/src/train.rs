@@ -73,6 +73,7 @@ pub struct Trainer<T, const B: usize> {
     clip: Option<T>,
     early_stopping: Option<EarlyStopping>,
     progress: bool,
+    threads: usize,
 }
 
 impl<T: Float, const B: usize> Trainer<T, B> {
@@ -86,6 +87,7 @@ impl<T: Float, const B: usize> Trainer<T, B> {
             clip: None,
             early_stopping: None,
             progress: true,
+            threads: 1,
         }
     }
 
@@ -116,6 +118,15 @@ impl<T: Float, const B: usize> Trainer<T, B> {
     /// network of the best epoch so far is restored too, and the error carries the history.
     pub fn early_stopping(mut self, monitor: Monitor, patience: usize, min_delta: f64) -> Self {
         self.early_stopping = Some(EarlyStopping { monitor, patience, min_delta });
+        self
+    }
+
+    /// The threads each batch's gradient may use (default 1): with the `parallel` feature and
+    /// `threads >= 2`, every batched product of a step is split between two threads
+    /// ([`kernels::with_threads`](crate::kernels::with_threads)); the run is the same, bit
+    /// for bit, as on one thread. Without the feature the setting has no effect.
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = threads.max(1);
         self
     }
 
@@ -269,8 +280,9 @@ impl<T: Float, const B: usize> Trainer<T, B> {
                     xs.set_column(column, &train.inputs[i]);
                     ys.set_column(column, &train.targets[i]);
                 }
-                let (loss, mut grad) =
-                    net.loss_and_grad_batch_training(&xs, &ys, &mut state.dropout);
+                let (loss, mut grad) = crate::kernels::with_threads(self.threads, || {
+                    net.loss_and_grad_batch_training(&xs, &ys, &mut state.dropout)
+                });
                 let loss = loss.as_f64();
                 if !loss.is_finite() {
                     bar.abandon();

@@ -95,7 +95,7 @@ pub(super) fn api(net: &Network) -> TokenStream {
     let constructors = constructors(net, &types);
     let inference = inference(net, &types);
     let gradients = gradients(&types);
-    let batches = batches(net, &types);
+    let batches = batches(&types);
     let training = training(net, &types);
     let derivatives = derivatives(net, &types);
     q! {
@@ -253,39 +253,8 @@ fn gradients(types: &Types) -> TokenStream {
 }
 
 /// `loss_and_grad_batch` and its `_into` and `_parallel` forms.
-fn batches(net: &Network, types: &Types) -> TokenStream {
+fn batches(types: &Types) -> TokenStream {
     let Types { xs, ys, passes, no_rng, inference_doc, .. } = types;
-    let parallel = if batch::worthwhile(net) {
-        let (i, o, min_batch) = (n(net.inputs), n(net.outputs()), n(batch::MIN_BATCH));
-        q! {
-            if !::nn::kernels::BATCHED || B < 2 * #min_batch {
-                return self.loss_and_grad_batch_into(xs, targets, grad);
-            }
-            let scale = T::one() / <T as ::nn::Float>::lit(B as f64);
-            let half = B / 2;
-            let (x0, x1) = xs.as_slice().split_at(#i * half);
-            let (y0, y1) = targets.as_slice().split_at(#o * half);
-            let none = || ::core::option::Option::None::<&mut ::nn::__private::ChaCha8Rng>;
-            let (first, second) = ::nn::kernels::join(
-                || {
-                    ::nn::Network::visit_mut(&mut *grad, &mut |p| p.values.fill(T::zero()));
-                    #passes::backprop_batched(self, x0, y0, half, &mut *grad, scale, none())
-                },
-                || {
-                    ::nn::Network::visit_mut(&mut *spare, &mut |p| p.values.fill(T::zero()));
-                    #passes::backprop_batched(self, x1, y1, B - half, &mut *spare, scale, none())
-                },
-            );
-            ::nn::axpy(T::one(), &*spare, grad);
-            #passes::penalty_grad(self, grad);
-            (first + second) * scale + #passes::penalty(self)
-        }
-    } else {
-        q! {
-            let _ = spare;
-            self.loss_and_grad_batch_into(xs, targets, grad)
-        }
-    };
     q! {
         /// The mean risk over `B` samples (one per column) and its gradient.
         #[doc = #inference_doc]
@@ -302,22 +271,23 @@ fn batches(net: &Network, types: &Types) -> TokenStream {
             #passes::backprop_batch(self, xs, targets, grad, #no_rng)
         }
 
-        /// [`loss_and_grad_batch`](Self::loss_and_grad_batch) with the batch split in two
-        /// halves computed on two threads (with the `parallel` feature of `nn`; without it
-        /// the halves run one after the other), their gradients then added. For batches
-        /// large enough to pay for a second gradient and its sum; dropout is off.
+        /// [`loss_and_grad_batch`](Self::loss_and_grad_batch) on two threads (with the
+        /// `parallel` feature of `nn`; without it, on this one): every batched product is
+        /// split between them by the columns it writes (see `nn::kernels::with_threads`), so
+        /// the result is the same, bit for bit. Dropout is off.
         pub fn loss_and_grad_batch_parallel<const B: usize>(&self, xs: &#xs, targets: &#ys) -> (T, Self) {
             let mut grad = <Self as ::nn::Network<T>>::zeros();
-            let mut spare = <Self as ::nn::Network<T>>::zeros();
-            (self.loss_and_grad_batch_parallel_into(xs, targets, &mut grad, &mut spare), grad)
+            let loss = ::nn::kernels::with_threads(2, || self.loss_and_grad_batch_into(xs, targets, &mut grad));
+            (loss, grad)
         }
 
         /// [`loss_and_grad_batch_parallel`](Self::loss_and_grad_batch_parallel) into a
-        /// gradient and a second buffer (the other half's gradient) that the caller keeps
-        /// between steps; both are overwritten.
+        /// gradient the caller keeps between steps (overwritten). `spare` is not used: the
+        /// threads no longer need a second gradient, and the parameter stays so that code
+        /// written for earlier versions compiles.
         pub fn loss_and_grad_batch_parallel_into<const B: usize>(&self, xs: &#xs, targets: &#ys, grad: &mut Self, spare: &mut Self) -> T {
-            const { ::core::assert!(B > 0, "a batch needs at least one sample") };
-            #parallel
+            let _ = spare;
+            ::nn::kernels::with_threads(2, || self.loss_and_grad_batch_into(xs, targets, grad))
         }
     }
 }

@@ -265,8 +265,7 @@ fn forward(net: &Network) -> TokenStream {
             (Some(linear), Some(f)) => {
                 let rows = n(linear.rows);
                 out.extend(q! {
-                    ::nn::kernels::linear(self.#field.weight.as_slice(), #input, #z, #rows, #inputs, n);
-                    ::nn::kernels::bias_activation(#f, self.#field.bias.as_slice(), #z, #a);
+                    ::nn::kernels::dense_batch(#f, self.#field.weight.as_slice(), self.#field.bias.as_slice(), #input, #z, #a, #rows, #inputs, n);
                 });
             }
             (Some(linear), None) => {

@@ -40,6 +40,7 @@
 //! assert_eq!(inside, Level::Baseline);
 //! ```
 
+pub(crate) mod gemm;
 pub(crate) mod kernels;
 pub mod math;
 
@@ -63,6 +64,9 @@ pub struct Kernels<T: 'static> {
     pub(crate) ger: fn(T, &[T], &[T], &mut [T], &mut [T]),
     pub(crate) activate: fn(&[T], &mut [T], Elementwise<T>),
     pub(crate) dropout_mask: fn(u64, u32, T, &mut [T]),
+    pub(crate) product: fn(gemm::Product<'_, T>, &mut [T]),
+    pub(crate) packs: fn() -> bool,
+    pub(crate) pack: fn(gemm::View<'_, T>, usize, usize, &mut [T]),
     #[cfg(feature = "std")]
     pub(crate) sgd: fn(T, T, &mut [T], &[T]),
 }
@@ -152,6 +156,18 @@ pub fn default_level() -> Level {
     }
 }
 
+/// The level this thread's batched products run at ([`kernels`](crate::kernels)' products of
+/// a layer with a whole batch): [`with_level`]'s inside its closure, else `NN_SIMD`'s if set,
+/// else the widest the CPU has. Unlike one sample's layers (see [`default_level`]), the
+/// products of whole batches are faster at AVX-512 than at AVX2 where the CPU has both
+/// (measured in the crate's BENCHMARKS.md, "Large batches").
+pub fn product_level() -> Level {
+    #[cfg(feature = "std")]
+    return OVERRIDE.with(Cell::get).unwrap_or_else(|| tokens().products);
+    #[cfg(not(feature = "std"))]
+    Level::Baseline
+}
+
 /// The level kernels run at on this thread now: [`with_level`]'s inside its closure, else
 /// [`process_level`].
 pub fn level() -> Level {
@@ -203,6 +219,26 @@ pub fn with_level<R>(level: Level, f: impl FnOnce() -> R) -> Result<R, Unavailab
     }
 }
 
+/// This thread's [`with_level`] override, if any: what work handed to another thread takes
+/// with it ([`with_override`]).
+#[cfg(feature = "parallel")]
+pub(crate) fn current_override() -> Option<Level> {
+    OVERRIDE.with(Cell::get)
+}
+
+/// Runs `f` with this thread's override set to `level` (one [`current_override`] returned).
+#[cfg(feature = "parallel")]
+pub(crate) fn with_override<R>(level: Option<Level>, f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<Level>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            OVERRIDE.with(|c| c.set(self.0));
+        }
+    }
+    let _restore = Restore(OVERRIDE.with(|c| c.replace(level)));
+    f()
+}
+
 #[cfg(feature = "std")]
 thread_local! {
     static OVERRIDE: Cell<Option<Level>> = const { Cell::new(None) };
@@ -214,6 +250,8 @@ struct Tokens {
     avx2: bool,
     avx512: bool,
     process: Level,
+    /// The level of the batched products: `NN_SIMD`'s if set, else the widest.
+    products: Level,
     #[cfg(target_arch = "x86_64")]
     v3: Option<pulp::x86::V3>,
     #[cfg(target_arch = "x86_64")]
@@ -238,10 +276,13 @@ fn tokens() -> &'static Tokens {
             Some(Level::Baseline) => Level::Baseline,
             _ => default,
         };
+        let widest = if avx512 { Level::Avx512 } else { default };
+        let products = if asked.is_some() { process } else { widest };
         Tokens {
             avx2,
             avx512,
             process,
+            products,
             #[cfg(target_arch = "x86_64")]
             v3,
             #[cfg(target_arch = "x86_64")]
@@ -255,22 +296,37 @@ fn tokens() -> &'static Tokens {
 #[inline]
 pub(crate) fn dispatch<Op: WithSimd>(op: Op) -> Op::Output {
     #[cfg(feature = "std")]
-    {
-        let tokens = tokens();
-        let level = OVERRIDE.with(Cell::get).unwrap_or(tokens.process);
-        #[cfg(target_arch = "x86_64")]
-        match (level, tokens.v4, tokens.v3) {
-            (Level::Avx512, Some(v4), _) => return Simd::vectorize(v4, op),
-            (Level::Avx2 | Level::Avx512, _, Some(v3)) => return Simd::vectorize(v3, op),
-            _ => {}
-        }
-        #[cfg(target_arch = "aarch64")]
-        if let Some(neon) = pulp::aarch64::Neon::try_new() {
-            return Simd::vectorize(neon, op);
-        }
-        let _ = level;
-    }
+    return dispatch_at(OVERRIDE.with(Cell::get).unwrap_or(tokens().process), op);
     // Without `std` there is no detection: the baseline's scalar stand-in.
+    #[cfg(not(feature = "std"))]
+    Simd::vectorize(pulp::Scalar::new(), op)
+}
+
+/// Runs `op` at the level of this thread's batched products ([`product_level`]).
+#[inline]
+pub(crate) fn dispatch_products<Op: WithSimd>(op: Op) -> Op::Output {
+    #[cfg(feature = "std")]
+    return dispatch_at(product_level(), op);
+    #[cfg(not(feature = "std"))]
+    Simd::vectorize(pulp::Scalar::new(), op)
+}
+
+/// Runs `op` at `level` (the baseline if the CPU lacks it).
+#[cfg(feature = "std")]
+#[inline]
+fn dispatch_at<Op: WithSimd>(level: Level, op: Op) -> Op::Output {
+    let tokens = tokens();
+    #[cfg(target_arch = "x86_64")]
+    match (level, tokens.v4, tokens.v3) {
+        (Level::Avx512, Some(v4), _) => return Simd::vectorize(v4, op),
+        (Level::Avx2 | Level::Avx512, _, Some(v3)) => return Simd::vectorize(v3, op),
+        _ => {}
+    }
+    #[cfg(target_arch = "aarch64")]
+    if let Some(neon) = pulp::aarch64::Neon::try_new() {
+        return Simd::vectorize(neon, op);
+    }
+    let _ = (level, tokens);
     Simd::vectorize(pulp::Scalar::new(), op)
 }
 
