@@ -22,7 +22,7 @@
 #      BENCH_CPU (0), BENCH_REPS (7), BENCH_TARGET_S (0.25), BENCH_WARMUP_S (0.3),
 #      CARGO_TARGET_DIR (where nn-bench is built)
 # nn runs single-thread as the peers do (pinned with taskset to BENCH_CPU, every thread pool
-# sized 1), then W3 with --threads 2 unpinned (rows nn-<version>-2t).
+# sized 1), then W2 and W3 with --threads 2 unpinned (rows nn-<version>-2t).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -165,8 +165,8 @@ if [ "$RUN_NN" = 1 ]; then
   # The same rows with the kernels forced to the baseline level (peer nn-0.1-baseline).
   echo "== nn: NN_SIMD=baseline ${ST[*]} $NN_BIN" >&2
   NN_SIMD=baseline "${ST[@]}" "$NN_BIN" >> "$NN_RESULTS" 2> >(tee -a "$NN_LOG" >&2)
-  echo "== nn: ${MT[*]} $NN_BIN --threads 2 --workloads W3" >&2
-  "${MT[@]}" "$NN_BIN" --threads 2 --workloads W3 >> "$NN_RESULTS" 2> >(tee -a "$NN_LOG" >&2)
+  echo "== nn: ${MT[*]} $NN_BIN --threads 2 --workloads W2,W3" >&2
+  "${MT[@]}" "$NN_BIN" --threads 2 --workloads W2,W3 >> "$NN_RESULTS" 2> >(tee -a "$NN_LOG" >&2)
   wait # for the tee processes
 fi
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >> "${OUT%.tsv}.env.txt"

@@ -31,8 +31,9 @@
 //!
 //! Single-thread figures are meant to be taken pinned to one core (`taskset`), as the peers'
 //! `run_all.sh` does; `bench/compare.sh` runs this beside the peers. `--threads N` (N > 1)
-//! times W3 only, as the peers' `-2t` rows, under the peer name `nn-0.1-Nt`. The kernels run
-//! at the CPU's best vector level, printed in the header; `NN_SIMD=baseline` (or `avx2`)
+//! times W2 and W3 only (the workloads whose products are large enough to split), every call
+//! inside `nn::kernels::with_threads(N, ..)`, under the peer name `nn-0.1-Nt`, as the peers'
+//! `-2t` rows. The kernels run at the vector levels printed in the header; `NN_SIMD=baseline` (or `avx2`)
 //! forces another, and the rows then carry it in the peer name (`nn-0.1-baseline`). Knobs, as
 //! for the peers: `BENCH_REPS` (7), `BENCH_TARGET_S` (0.25), `BENCH_WARMUP_S` (0.3). Rows go to
 //! standard output, diagnostics to standard error.
@@ -70,7 +71,7 @@ const WORKLOADS: [&str; 6] = ["W1", "W2", "W3", "W4", "S1", "R1"];
 
 const USAGE: &str = "usage: nn-bench [--workloads W1,W2,W3,W4,S1,R1|all] [--threads N]
   --workloads LIST  the workloads to time (default all)
-  --threads N       threads for the calls; N > 1 times W3 only (peer suffix -Nt)
+  --threads N       threads for the calls; N > 1 times W2 and W3 only (peer suffix -Nt)
 env: BENCH_REPS (7), BENCH_TARGET_S (0.25), BENCH_WARMUP_S (0.3)";
 
 /// The command line: the selected workloads and the thread count.
@@ -149,22 +150,23 @@ fn main() -> ExitCode {
         rng: ChaCha8Rng::seed_from_u64(3),
     };
     eprintln!(
-        "nn-bench: peer {}, {} reps x {} s after {} s of warm-up, threads {threads}, vector level {} (default on this CPU: {}; widest: {})",
+        "nn-bench: peer {}, {} reps x {} s after {} s of warm-up, threads {threads}, vector level {} (batched products: {}; default on this CPU: {}; widest: {})",
         ctx.peer,
         ctx.cfg.reps,
         ctx.cfg.target_s,
         ctx.cfg.warmup_s,
         nn::simd::process_level(),
+        nn::simd::product_level(),
         nn::simd::default_level(),
         nn::simd::Level::best()
     );
     for workload in &workloads {
-        if threads > 1 && workload != "W3" {
-            eprintln!("{workload}: skipped, multi-threaded rows are W3's only (as the peers')");
+        if threads > 1 && workload != "W2" && workload != "W3" {
+            eprintln!("{workload}: skipped, multi-threaded rows are W2's and W3's only");
             continue;
         }
         eprintln!("== {workload}");
-        match workload.as_str() {
+        nn::kernels::with_threads(threads, || match workload.as_str() {
             "W1" => w1::run(&mut ctx),
             "W2" => w2::run(&mut ctx),
             "W3" => w3::run(&mut ctx),
@@ -172,7 +174,7 @@ fn main() -> ExitCode {
             "S1" => s1::run(&mut ctx),
             "R1" => r1::run(&mut ctx),
             _ => unreachable!("checked by parse_args"),
-        }
+        });
     }
     ExitCode::SUCCESS
 }

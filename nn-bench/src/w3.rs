@@ -31,10 +31,6 @@ pub struct Bench {
     sgd: Sgd<f32>,
     /// The gradient, kept between steps so that a step allocates none.
     grad: MnistSize<f32>,
-    /// The second half's gradient, for the two-thread step.
-    spare: MnistSize<f32>,
-    /// Whether training splits each batch across two threads.
-    parallel: bool,
 }
 
 impl Bench {
@@ -42,17 +38,11 @@ impl Bench {
     pub fn new(rng: &mut impl Rng) -> Self {
         let mut net = MnistSize::<f32>::zeros();
         init_uniform_fan_in(&mut net, rng);
-        Bench {
-            net,
-            sgd: Sgd::new(0.01),
-            grad: MnistSize::<f32>::zeros(),
-            spare: MnistSize::<f32>::zeros(),
-            parallel: false,
-        }
+        Bench { net, sgd: Sgd::new(0.01), grad: MnistSize::<f32>::zeros() }
     }
 
-    /// Whether the calls below can use `threads` threads: training splits a batch in two
-    /// halves (`loss_and_grad_batch_parallel_into`); inference has one thread only.
+    /// Whether the calls below can use `threads` threads: every batched product splits
+    /// between two (`nn::kernels::with_threads`, set by the caller).
     pub fn supports_threads(threads: usize) -> bool {
         threads == 1 || threads == 2
     }
@@ -60,16 +50,7 @@ impl Bench {
     /// One training step, batch 64: mean loss and its gradient, then the SGD update. Returns
     /// the loss.
     pub fn train_b64(&mut self, xs: &SMatrix<f32, 784, 64>, ys: &SMatrix<f32, 10, 64>) -> f32 {
-        let loss = if self.parallel {
-            self.net.loss_and_grad_batch_parallel_into::<64>(
-                xs,
-                ys,
-                &mut self.grad,
-                &mut self.spare,
-            )
-        } else {
-            self.net.loss_and_grad_batch_into::<64>(xs, ys, &mut self.grad)
-        };
+        let loss = self.net.loss_and_grad_batch_into::<64>(xs, ys, &mut self.grad);
         self.sgd.step(&mut self.net, &self.grad);
         loss
     }
@@ -84,15 +65,13 @@ impl Bench {
 pub fn run(ctx: &mut Ctx) {
     if !Bench::supports_threads(ctx.threads) {
         eprintln!(
-            "W3: nn has no multi-threaded training or inference yet; \
-             --threads {} prints no rows",
+            "W3: the products split between two threads at most; --threads {} prints no rows",
             ctx.threads
         );
         return;
     }
     let (cfg, peer) = (&ctx.cfg, ctx.peer.as_str());
     let mut b = Bench::new(&mut ctx.rng);
-    b.parallel = ctx.threads == 2;
 
     let xs = inputs::<784, 64>(&mut ctx.rng);
     let (a, opposite) = class_labels::<64>(&mut ctx.rng);
@@ -103,10 +82,6 @@ pub fn run(ctx: &mut Ctx) {
         black_box(loss);
     });
     emit("W3", "train_b64", peer, &t, 64);
-    if b.parallel {
-        eprintln!("  W3 infer_b256 has no two-thread form in nn; not timed with --threads 2");
-        return;
-    }
     eprintln!("  W3 last training loss {loss:.4}");
 
     let xs = inputs::<784, 256>(&mut ctx.rng);
