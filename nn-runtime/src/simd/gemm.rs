@@ -18,6 +18,8 @@
 //! Every function here does nothing if a slice is too short for the shapes it is given:
 //! generated code always passes matching ones.
 
+use core::any::TypeId;
+
 use nalgebra::{DMatrixView, DMatrixViewMut, Dyn};
 use pulp::Simd;
 
@@ -278,6 +280,28 @@ pub(crate) fn packed_len(m: usize, k: usize) -> usize {
 /// columns, each a run of panels of [`MR`] rows (the last padded with zeros), each panel
 /// column after column. Does nothing if `out` is shorter than [`packed_len`].
 pub(crate) fn pack_a<T: Float>(a: View<'_, T>, m: usize, k: usize, out: &mut [T]) {
+    // Compiled for the products' level like them: its copies of a panel's column are then a
+    // few vector moves, not calls to `memmove`.
+    struct Op<'a, T>(View<'a, T>, usize, usize, &'a mut [T]);
+    impl<T: Float> pulp::WithSimd for Op<'_, T> {
+        type Output = ();
+        #[inline(always)]
+        fn with_simd<S: Simd>(self, _: S) {
+            let Op(a, m, k, out) = self;
+            if TypeId::of::<T>() == TypeId::of::<f32>() {
+                let a = View { data: cast(a.data), rs: a.rs, cs: a.cs };
+                pack_a_columns::<S>(a, m, k, bytemuck::cast_slice_mut(out));
+            } else {
+                // Only `f32` is packed (`packs`).
+            }
+        }
+    }
+    dispatch_products(Op(a, m, k, out));
+}
+
+/// [`pack_a`]'s work, inlined into the function compiled for the level.
+#[inline(always)]
+fn pack_a_columns<S: Simd>(a: View<'_, f32>, m: usize, k: usize, out: &mut [f32]) {
     let padded = m.div_ceil(MR) * MR;
     if out.len() < padded * k || !a.covers(m, k) {
         return;
@@ -294,19 +318,23 @@ pub(crate) fn pack_a<T: Float>(a: View<'_, T>, m: usize, k: usize, out: &mut [T]
                 for (p, column) in panel.chunks_exact_mut(MR).enumerate() {
                     let start = (k0 + p) * a.cs + i0;
                     if rows == MR {
-                        // A copy of known length: moves, not a call to `memmove`.
-                        let column: &mut [T; MR] = column.try_into().expect("chunks of MR");
-                        *column = a.data[start..start + MR].try_into().expect("MR scalars");
+                        // Whole vectors moved: not a call to `memmove`.
+                        let to = S::as_mut_simd_f32s(column).0;
+                        for (to, &from) in
+                            to.iter_mut().zip(S::as_simd_f32s(&a.data[start..start + MR]).0)
+                        {
+                            *to = from;
+                        }
                     } else {
                         column[..rows].copy_from_slice(&a.data[start..start + rows]);
-                        column[rows..].fill(T::zero());
+                        column[rows..].fill(0.0);
                     }
                 }
             } else {
                 // Rows contiguous (a transpose): each row read in one sweep, written every
                 // `MR` scalars of the panel, which stays in the first-level cache.
                 if rows < MR {
-                    panel.fill(T::zero());
+                    panel.fill(0.0);
                 }
                 for r in 0..rows {
                     let start = (i0 + r) * a.rs + k0 * a.cs;
@@ -344,8 +372,8 @@ fn pack_b(
     // column-wise order into scatters, slower than these loads).
     for (p, row) in panel.chunks_exact_mut(nr).enumerate() {
         let start = (k0 + p) * b.rs + j0 * b.cs;
-        for (x, &v) in row[..cols].iter_mut().zip(b.data[start..].iter().step_by(b.cs)) {
-            *x = v;
+        for (j, x) in row[..cols].iter_mut().enumerate() {
+            *x = b.data[start + j * b.cs];
         }
     }
 }
