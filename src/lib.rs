@@ -579,12 +579,11 @@
 //! Batches of 6 or more samples through a network with a layer at least 8 units wide in
 //! both dimensions take a batched path: every layer's product with the whole batch is one
 //! blocked matrix product ([`kernels`]), its intermediates in a scratch buffer of the thread.
-//! A thread's first batched call allocates that buffer and the products' packing buffers (and
-//! a call with larger shapes grows them); after that, an `f32` batched step on a CPU with AVX2
-//! or AVX-512 allocates nothing. In `f64` (and `f32` on CPUs without AVX2) the products are
-//! `matrixmultiply`'s, which allocates its packing buffers on each product (at most three
-//! products per layer and step). Other batches run the per-sample code one column at a time,
-//! accumulating the gradient in place, and allocate nothing.
+//! A thread's first batched call allocates that buffer (and a call with a larger batch grows
+//! it); after that, the only allocations are the `gemm` crate's, which the blocked products
+//! make (at most two per product, at most three products per layer and step: see [`kernels`]
+//! for which). Other batches run the per-sample code one column at a
+//! time, accumulating the gradient in place, and allocate nothing.
 //!
 //! **Two threads.** Inside [`kernels::with_threads(2, ..)`](kernels::with_threads) (with the
 //! `parallel` feature), in the `_parallel` calls, and in a [`Trainer`] given
@@ -610,13 +609,12 @@
 //!   activation fused in one call, `W^T d`, `dW += s d x^T`); smaller ones keep nalgebra's
 //!   products inline, where a call would cost more than the arithmetic. An element-wise
 //!   activation over 16 or more values runs in the kernels too, as does [`Sgd`]'s update of a
-//!   tensor of 64 or more values. The batched path's products with whole batches are the
-//!   crate's own blocked kernel, bias and activation fused ([`kernels`]), in `f32` at AVX2 and
-//!   AVX-512; `matrixmultiply`'s otherwise.
-//! - **Which level.** For one sample's layers, AVX2 where the CPU has it (AVX-512 measured
-//!   no faster on these layer sizes: see [`simd::default_level`]); for products with whole
-//!   batches, the widest level ([`simd::product_level`]); or, for both, the one the
-//!   environment variable `NN_SIMD` names (`baseline`, `avx2`, `avx512`) if the CPU has it. [`simd::with_level`] runs a
+//!   tensor of 64 or more values, and the batched path's bias and activation pass. The
+//!   batched path's products are the `gemm` crate's, which chooses AVX-512, AVX2 or SSE code
+//!   itself ([`kernels`]).
+//! - **Which level.** AVX2 where the CPU has it (AVX-512 measured no faster on these layer
+//!   sizes: see [`simd::default_level`]), or the one the environment variable `NN_SIMD`
+//!   names (`baseline`, `avx2`, `avx512`) if the CPU has it. [`simd::with_level`] runs a
 //!   closure at another level on the calling thread only; [`simd::level`] tells which is in
 //!   effect. Each kernel call dispatches (a few nanoseconds); nothing allocates. The kernels
 //!   are compiled once, in the runtime, for every level: a crate that declares networks

@@ -8,7 +8,7 @@
 //! CI runs it with every feature.
 
 use nn::nalgebra::SMatrix;
-use nn::simd::{self, Level};
+use nn::simd;
 use nn::{network, Float, Network};
 
 network! {
@@ -103,18 +103,6 @@ fn the_parallel_calls_are_the_batched_calls_on_two_threads() {
         worst = worst.max((a - b).abs());
     }
     assert!(worst < 1e-12, "the two-thread gradient is {worst} from the per-sample one");
-}
-
-#[test]
-fn the_products_of_whole_batches_run_at_the_widest_level_unless_told() {
-    // `NN_SIMD` unset in the test run: the widest level the CPU has. With an override, the
-    // override.
-    if std::env::var_os("NN_SIMD").is_none() {
-        assert_eq!(simd::product_level(), Level::best());
-    }
-    for level in simd::available() {
-        assert_eq!(simd::with_level(level, simd::product_level).unwrap(), level);
-    }
 }
 
 #[test]

@@ -150,13 +150,12 @@ fn main() -> ExitCode {
         rng: ChaCha8Rng::seed_from_u64(3),
     };
     eprintln!(
-        "nn-bench: peer {}, {} reps x {} s after {} s of warm-up, threads {threads}, vector level {} (batched products: {}; default on this CPU: {}; widest: {})",
+        "nn-bench: peer {}, {} reps x {} s after {} s of warm-up, threads {threads}, vector level {} (default on this CPU: {}; widest: {})",
         ctx.peer,
         ctx.cfg.reps,
         ctx.cfg.target_s,
         ctx.cfg.warmup_s,
         nn::simd::process_level(),
-        nn::simd::product_level(),
         nn::simd::default_level(),
         nn::simd::Level::best()
     );

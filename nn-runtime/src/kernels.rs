@@ -6,20 +6,15 @@
 //! with it.
 //!
 //! Products of a layer with a whole batch ([`linear`], [`dense_batch`],
-//! [`linear_backward_params`], [`linear_backward_input`]) run at the thread's
-//! [`product_level`](crate::simd::product_level), the widest the CPU has unless told:
-//!
-//! - `f32` at AVX2 and AVX-512: the crate's own blocked kernel. The left operand (the
-//!   weights, or the error terms for a weight gradient) is copied once per call into panels
-//!   of 32 rows in a buffer of the thread; the batch is copied a panel of 256 rows by 12 (or
-//!   3) columns at a time; a register tile of 32 rows by 12 (or 3) columns accumulates with
-//!   fused multiply-adds, and the bias and an activation with a vector form are applied to
-//!   the tile in registers before it is stored ([`dense_batch`]). After a thread's first
-//!   call (and calls with larger shapes), nothing allocates.
-//! - `f64`, and `f32` at the baseline: nalgebra's `gemm` on views of the static storage,
-//!   which hands products whose every dimension exceeds 5 to the blocked kernels of the
-//!   `matrixmultiply` crate (they allocate their packing buffers on each call); smaller
-//!   products take nalgebra's own loops. The bias and the activation follow in one pass.
+//! [`linear_backward_params`], [`linear_backward_input`]) are the `gemm` crate's blocked
+//! kernels (with its own run-time choice of AVX-512, AVX2 or SSE code), on the static storage
+//! as it lies: the weights are not copied by this crate, and `gemm` packs what its blocking
+//! needs. It keeps one packing buffer per thread, and allocates on every call a small vector
+//! of flags and, on a call that packs its right operand or pre-packs its left one (for
+//! example a layer whose width is not a multiple of the vector width, or an input gradient,
+//! whose left operand is the transposed weights), a second packing buffer: at most two
+//! allocations per product. The bias and the activation follow in one
+//! pass over the result ([`dense_batch`]).
 //!
 //! [`with_threads`] splits every product between two threads of rayon's pool (with the
 //! `parallel` feature), each writing its own columns of the result.
@@ -30,7 +25,7 @@
 use nalgebra::{SMatrix, SVector};
 
 use crate::activation::{self, Activation, Elementwise, Learnable};
-use crate::simd::gemm::{packed_len, panels_len, Product, View};
+use crate::simd::gemm::{Product, View};
 use crate::Float;
 
 /// Whether the generated batch calls may take the batched path through these kernels: with
@@ -110,34 +105,15 @@ pub fn outer<T: Float, const R: usize, const C: usize>(
     (T::kernels().ger)(scale, d.as_slice(), x.as_slice(), gw.as_mut_slice(), gb);
 }
 
-/// Runs one batched product: `A` packed first where the level's vector form reads it packed
-/// (once, into a buffer of the thread), then split between two threads when the thread asked
-/// for them ([`with_threads`]) and the product is large enough to pay for the handover.
+/// Runs one batched product, split between two threads when the thread asked for them
+/// ([`with_threads`]) and the product is large enough to pay for the handover: each thread
+/// writes its own columns of `c`, so nobody adds up what another wrote.
 fn run<T: Float>(p: Product<'_, T>) {
-    let kernels = T::kernels();
-    #[cfg(feature = "std")]
-    if (kernels.packs)() {
-        // One buffer of this thread for `A` packed and, after it, the panels of `B` for each
-        // half: the threads that take the halves allocate nothing of their own.
-        let (len, panels) = (packed_len(p.m, p.k), panels_len(p.n));
-        return with_buffer(len + 2 * panels, |buffer: &mut [T]| {
-            let (packed, panels) = buffer.split_at_mut(len);
-            (kernels.pack)(p.a, p.m, p.k, packed);
-            split(Product { a: View::columns(packed, p.m), packed: true, ..p }, panels);
-        });
-    }
-    split(p, &mut []);
-}
-
-/// Runs `p`, on two threads if [`threads`] says so and it is large enough: each thread
-/// writes its own columns of `c`, so nobody adds up what another wrote. `panels` is the
-/// vector form's room for the panels of `B`, [`panels_len`] for each half.
-fn split<T: Float>(p: Product<'_, T>, panels: &mut [T]) {
     let product = T::kernels().product;
     #[cfg(feature = "parallel")]
     if threads() >= 2 && p.m.saturating_mul(p.n).saturating_mul(p.k) >= MIN_SPLIT && p.n >= 2 {
         let mid = p.n.div_ceil(2);
-        let Product { m, n, k, a, packed, b, alpha, beta, c, bias, act, f } = p;
+        let Product { m, n, k, a, b, alpha, beta, c, bias, act, f } = p;
         let Some(at) = m.checked_mul(mid).filter(|&at| at <= c.len()) else { return };
         let (c0, c1) = c.split_at_mut(at);
         let (act0, act1) = if act.is_empty() {
@@ -145,20 +121,18 @@ fn split<T: Float>(p: Product<'_, T>, panels: &mut [T]) {
         } else {
             act.split_at_mut(at.min(act.len()))
         };
-        let (panels0, panels1) = panels.split_at_mut(panels.len() / 2);
         let (b0, b1) = (b, b.skip_columns(mid));
-        let left =
-            Product { m, n: mid, k, a, packed, b: b0, alpha, beta, c: c0, bias, act: act0, f };
-        let right =
-            Product { m, n: n - mid, k, a, packed, b: b1, alpha, beta, c: c1, bias, act: act1, f };
+        let left = Product { m, n: mid, k, a, b: b0, alpha, beta, c: c0, bias, act: act0, f };
+        let right = Product { m, n: n - mid, k, a, b: b1, alpha, beta, c: c1, bias, act: act1, f };
+        // The activation pass runs at this thread's vector level on both threads.
         let level = crate::simd::current_override();
         rayon::join(
-            || crate::simd::with_override(level, || product(left, panels0)),
-            || crate::simd::with_override(level, || product(right, panels1)),
+            || crate::simd::with_override(level, || product(left)),
+            || crate::simd::with_override(level, || product(right)),
         );
         return;
     }
-    product(p, panels);
+    product(p);
 }
 
 /// Products of fewer multiply-adds than this stay on one thread: below it, handing half to
@@ -213,7 +187,6 @@ pub fn linear<T: Float>(w: &[T], x: &[T], z: &mut [T], rows: usize, cols: usize,
         n,
         k: cols,
         a: View::columns(w, rows),
-        packed: false,
         b: View::columns(x, cols),
         alpha: T::one(),
         beta: T::zero(),
@@ -225,8 +198,7 @@ pub fn linear<T: Float>(w: &[T], x: &[T], z: &mut [T], rows: usize, cols: usize,
 }
 
 /// A dense layer over a batch: `z = W x + b` (the bias added to every column) and
-/// `a = f(z)`. For activations with a vector form the bias and `f` are applied to each
-/// block of `z` while the product still holds it in registers.
+/// `a = f(z)`: the product, then one pass for the bias and the activation.
 #[allow(clippy::too_many_arguments)]
 pub fn dense_batch<T: Float, A: Activation<T>>(
     f: A,
@@ -245,12 +217,13 @@ pub fn dense_batch<T: Float, A: Activation<T>>(
         bias_activation(f, b, z, a);
         return;
     }
+    // The activation with a vector form runs inside the product's call, so that each
+    // thread applies it to the columns it computed.
     run(Product {
         m: rows,
         n,
         k: cols,
         a: View::columns(w, rows),
-        packed: false,
         b: View::columns(x, cols),
         alpha: T::one(),
         beta: T::zero(),
@@ -384,7 +357,6 @@ pub fn linear_backward_params<T: Float>(
         n: cols,
         k: n,
         a: View::columns(d, rows),
-        packed: false,
         b: View::transposed(x, cols),
         alpha,
         beta: T::one(),
@@ -417,7 +389,6 @@ pub fn linear_backward_input<T: Float>(
         n,
         k: rows,
         a: View::transposed(w, rows),
-        packed: false,
         b: View::columns(d, rows),
         alpha: T::one(),
         beta,
@@ -426,29 +397,6 @@ pub fn linear_backward_input<T: Float>(
         act: &mut [],
         f: Elementwise::Identity,
     });
-}
-
-/// Runs `f` on a buffer of `len` scalars kept by the thread, which grows to the largest
-/// asked for (so a thread allocates only on its first, or a larger, product).
-#[cfg(feature = "std")]
-fn with_buffer<T: Float, R>(len: usize, f: impl FnOnce(&mut [T]) -> R) -> R {
-    std::thread_local! {
-        // `f64` words: aligned for either scalar type.
-        static BUFFER: core::cell::Cell<Vec<f64>> = const { core::cell::Cell::new(Vec::new()) };
-    }
-    // Eight words to spare, so that the slice can start on a 64-byte boundary: vector loads
-    // that straddle two cache lines cost two.
-    let words = len.saturating_mul(core::mem::size_of::<T>()).div_ceil(8).saturating_add(8);
-    // Taken out of the cell while in use: a nested call would find it empty.
-    let mut buffer = BUFFER.take();
-    if buffer.len() < words {
-        buffer.resize(words, 0.0);
-    }
-    let skip = buffer.as_ptr().align_offset(64).min(8);
-    let scalars: &mut [T] = bytemuck::cast_slice_mut(&mut buffer[skip..words]);
-    let result = f(&mut scalars[..len]);
-    BUFFER.set(buffer);
-    result
 }
 
 /// `dst += src`, element by element.

@@ -64,8 +64,6 @@ macro_rules! kernels_of {
             activate: k::activate::<$t>,
             dropout_mask: k::dropout_mask::<$t>,
             product: crate::simd::gemm::product::<$t>,
-            packs: crate::simd::gemm::packs::<$t>,
-            pack: crate::simd::gemm::pack_a::<$t>,
             #[cfg(feature = "std")]
             sgd: k::sgd::<$t>,
         };

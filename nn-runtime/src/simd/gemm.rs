@@ -1,35 +1,28 @@
-//! The batched passes' matrix products: `C = alpha A B + beta C` over a whole batch, with the
-//! bias and the activation fused into the pass that writes `C`.
+//! The batched passes' matrix products: `C = alpha A B + beta C` over a whole batch, then
+//! the bias and the activation.
 //!
-//! Two forms, chosen per call like the other kernels:
+//! With `std`, the products are the [`gemm`](https://docs.rs/gemm) crate's (the kernels of
+//! `faer`): blocked, packed, with its own run-time choice of AVX-512, AVX2 or SSE code for
+//! `f32` and `f64`. Side by side on the products W2 to W4 make (`bench/gemm-compare`,
+//! BENCHMARKS.md "Large batches") it was the fastest on every one: 0.3 to 0.9 of the time of
+//! `matrixmultiply` (nalgebra's, used before) and 0.5 to 0.75 of the time of a blocked kernel
+//! of this crate's own with the bias and activation fused into its register tile. Its one entry point takes raw pointers: [`product`] calls it only after
+//! [`Product::fits`] has checked that every element the shapes and strides address lies inside
+//! its slice, the invariant that makes the call sound.
 //!
-//! - **Vector** (`f32` at AVX2 and AVX-512). A register tile of `C`, `MV` vectors of rows by
-//!   `NR` columns (`2 x 12` of 16 lanes at AVX-512, `2 x 6` of 8 at AVX2), accumulates with
-//!   fused multiply-adds while `A`'s columns stream through it. `A` (a layer's weights, or
-//!   the error terms for a weight gradient) is read where it lies, never copied: its columns
-//!   are contiguous. `B` (the batch) is copied once per block of `KC` rows by `NR` columns
-//!   into a panel on the stack, the order the tile reads it in. The bias and the activation
-//!   are applied to the tile in registers before it is stored. Nothing allocates.
-//! - **Plain** (`f64` at every level, `f32` at the baseline, and any `A` whose rows are not
-//!   contiguous): nalgebra's `gemm` on strided views, which hands products whose every
-//!   dimension exceeds 5 to `matrixmultiply`'s blocked kernels and runs smaller ones as its
-//!   own loops; then one pass for the bias and one for the activation.
+//! Without `std` (where no batched pass runs, see `kernels::BATCHED`), nalgebra's `gemm` on
+//! strided views stands in.
+//!
+//! The bias and an element-wise activation follow in one pass over the result, in the
+//! vector kernels of the thread's level.
 //!
 //! Every function here does nothing if a slice is too short for the shapes it is given:
 //! generated code always passes matching ones.
 
-use core::any::TypeId;
-
 use nalgebra::{DMatrixView, DMatrixViewMut, Dyn};
-use pulp::Simd;
 
-use super::kernels::{activate_lanes, vector};
-use super::{dispatch_products, lanes};
 use crate::activation::Elementwise;
 use crate::Float;
-
-/// Rows of `B` (the reduction) per panel: `KC x NR` scalars on the stack, at most 12 KiB.
-const KC: usize = 256;
 
 /// A read-only matrix: element `(i, j)` at `data[i * rs + j * cs]`.
 #[derive(Clone, Copy)]
@@ -94,9 +87,7 @@ pub(crate) struct Product<'a, T> {
     pub m: usize,
     pub n: usize,
     pub k: usize,
-    /// `a` itself, or (if `packed`) its copy by [`pack_a`].
     pub a: View<'a, T>,
-    pub packed: bool,
     pub b: View<'a, T>,
     pub alpha: T,
     pub beta: T,
@@ -107,15 +98,13 @@ pub(crate) struct Product<'a, T> {
 }
 
 impl<T: Float> Product<'_, T> {
-    /// Whether every slice holds what the shapes say.
+    /// Whether every slice holds what the shapes say: every element `(i, p)` of `a`
+    /// (`i < m`, `p < k`), `(p, j)` of `b` and `(i, j)` of `c` (column-major, `m` rows) and of
+    /// `act` lies inside its slice.
     fn fits(&self) -> bool {
         let Some(len) = self.m.checked_mul(self.n) else { return false };
-        let a = if self.packed {
-            self.a.data.len() >= packed_len(self.m, self.k)
-        } else {
-            self.a.covers(self.m, self.k)
-        };
-        a && self.b.covers(self.k, self.n)
+        self.a.covers(self.m, self.k)
+            && self.b.covers(self.k, self.n)
             && self.c.len() >= len
             && (self.bias.is_empty() || self.bias.len() >= self.m)
             && (self.act.is_empty() || self.act.len() >= len)
@@ -123,97 +112,14 @@ impl<T: Float> Product<'_, T> {
     }
 }
 
-/// Whether a product of `T`s at this thread's product level takes the vector form, which reads `A`
-/// packed by [`pack_a`].
-pub(crate) fn packs<T: Float>() -> bool {
-    struct Op<T>(core::marker::PhantomData<T>);
-    impl<T: Float> pulp::WithSimd for Op<T> {
-        type Output = bool;
-        #[inline(always)]
-        fn with_simd<S: Simd>(self, _: S) -> bool {
-            vector::<T, S>()
-        }
+/// Runs `p`: the product, then the bias and the activation.
+pub(crate) fn product<T: Float>(p: Product<'_, T>) {
+    if !p.fits() {
+        return;
     }
-    dispatch_products(Op::<T>(core::marker::PhantomData))
-}
-
-/// Runs `p` at the thread's [`product_level`](super::product_level), the vector form using
-/// `panels` ([`panels_len`] scalars; the plain form needs none).
-pub(crate) fn product<T: Float>(p: Product<'_, T>, panels: &mut [T]) {
-    struct Op<'a, T>(Product<'a, T>, &'a mut [T]);
-    impl<T: Float> pulp::WithSimd for Op<'_, T> {
-        type Output = ();
-        #[inline(always)]
-        fn with_simd<S: Simd>(self, s: S) {
-            let Op(p, panels) = self;
-            if !p.fits() {
-                return;
-            }
-            if p.packed != vector::<T, S>() {
-                // Packed for another level than this thread's: not reached by the crate's
-                // callers, which pack exactly when `packs` says so.
-                return;
-            }
-            if p.packed {
-                let p = Product {
-                    m: p.m,
-                    n: p.n,
-                    k: p.k,
-                    a: View { data: cast(p.a.data), rs: p.a.rs, cs: p.a.cs },
-                    packed: true,
-                    b: View { data: cast(p.b.data), rs: p.b.rs, cs: p.b.cs },
-                    alpha: p.alpha.as_f64() as f32,
-                    beta: p.beta.as_f64() as f32,
-                    c: bytemuck::cast_slice_mut(p.c),
-                    bias: cast(p.bias),
-                    act: bytemuck::cast_slice_mut(p.act),
-                    f: p.f.map(|v| v.as_f64() as f32),
-                };
-                let panels = bytemuck::cast_slice_mut(panels);
-                match lanes::<S>() {
-                    16 => product_vector::<S, 2, 12>(s, p, panels),
-                    _ => product_vector::<S, 4, 3>(s, p, panels),
-                }
-            } else {
-                product_plain(p);
-            }
-        }
-    }
-    dispatch_products(Op(p, panels));
-}
-
-/// Scalars the vector form needs for the panels of `B` of a product with `n` columns.
-pub(crate) fn panels_len(n: usize) -> usize {
-    // Room for the widest tile's (12 columns) last, partly empty, panel.
-    n.saturating_add(12).saturating_mul(KC)
-}
-
-#[inline(always)]
-fn cast<T: Float>(v: &[T]) -> &[f32] {
-    bytemuck::cast_slice(v)
-}
-
-/// The plain form: nalgebra's `gemm` (or loops, for small products), then the bias and the
-/// activation.
-fn product_plain<T: Float>(p: Product<'_, T>) {
-    let Product { m, n, k, a, b, alpha, beta, c, bias, act, f, .. } = p;
+    let Product { m, n, k, a, b, alpha, beta, c, bias, act, f } = p;
     let c = &mut c[..m * n];
-    if m > 5 && n > 5 && k > 5 {
-        let mut out = DMatrixViewMut::from_slice(c, m, n);
-        out.gemm(alpha, &a.view(m, k), &b.view(k, n), beta);
-    } else {
-        if beta == T::zero() {
-            c.fill(T::zero());
-        }
-        for (j, c) in c.chunks_exact_mut(m.max(1)).enumerate() {
-            for p in 0..k {
-                let scale = alpha * b.data[p * b.rs + j * b.cs];
-                for (i, c) in c.iter_mut().enumerate() {
-                    *c += scale * a.data[i * a.rs + p * a.cs];
-                }
-            }
-        }
-    }
+    multiply(m, n, k, a, b, alpha, beta, c);
     if !bias.is_empty() {
         crate::kernels::add_bias(&bias[..m], c);
     }
@@ -222,248 +128,66 @@ fn product_plain<T: Float>(p: Product<'_, T>) {
     }
 }
 
-/// The vector form for `f32`, `a` packed by [`pack_a`].
-#[inline(always)]
-fn product_vector<S: Simd, const MV: usize, const NR: usize>(
-    s: S,
-    p: Product<'_, f32>,
-    panels: &mut [f32],
+/// `c = alpha a b + beta c` (`beta` 0 or 1), the shapes checked by [`Product::fits`].
+#[allow(clippy::too_many_arguments)]
+fn multiply<T: Float>(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: View<'_, T>,
+    b: View<'_, T>,
+    alpha: T,
+    beta: T,
+    c: &mut [T],
 ) {
-    let Product { m, n, k, a, b, alpha, beta, c, bias, act, f, .. } = p;
-    let padded = m.div_ceil(MR) * MR;
-    let Some(panels) = panels.get_mut(..KC * NR * n.div_ceil(NR)) else { return };
-    // `k == 0` still runs one (empty) block: `c = beta c`, then the bias and activation.
-    let mut k0 = 0;
-    loop {
-        let kc = (k - k0).min(KC);
-        let last = k0 + kc == k;
-        let epilogue = Epilogue {
-            alpha,
-            // After the first block, each block adds to what the ones before it stored.
-            accumulate: k0 > 0 || beta != 0.0,
-            bias: if last { bias } else { &[] },
-            f: if last && !act.is_empty() { Some(f) } else { None },
-        };
-        let block = &a.data[k0 * padded..k0 * padded + kc * padded];
-        for (q, panel) in panels.chunks_exact_mut(KC * NR).enumerate() {
-            let j0 = q * NR;
-            pack_b(panel, b, k0, kc, j0, (n - j0).min(NR), NR);
-        }
-        // Each panel of `A` (in the first-level cache after its first tile) meets every panel
-        // of `B` (streamed from the second level) before the next.
-        for i0 in (0..m).step_by(MR) {
-            let rows = &block[i0 * kc..(i0 + MR) * kc];
-            for (q, panel) in panels.chunks_exact(KC * NR).enumerate() {
-                let j0 = q * NR;
-                let acc = accumulate::<S, MV, NR>(s, rows, &panel[..kc * NR]);
-                let c = &mut c[j0 * m..];
-                let act: &mut [f32] = if act.is_empty() { &mut [] } else { &mut act[j0 * m..] };
-                epilogue.store(s, &acc, c, act, m, i0, (m - i0).min(MR), (n - j0).min(NR));
-            }
-        }
-        k0 += kc;
-        if k0 >= k {
-            break;
-        }
-    }
-}
-
-/// Rows of `A` per packed panel: two vectors of AVX-512's 16 lanes, four of AVX2's 8.
-pub(crate) const MR: usize = 32;
-
-/// Scalars [`pack_a`] writes for an `m x k` matrix.
-pub(crate) fn packed_len(m: usize, k: usize) -> usize {
-    m.div_ceil(MR) * MR * k
-}
-
-/// Copies `a` (`m x k`) into `out` in the order the vector form reads it: blocks of `KC`
-/// columns, each a run of panels of [`MR`] rows (the last padded with zeros), each panel
-/// column after column. Does nothing if `out` is shorter than [`packed_len`].
-pub(crate) fn pack_a<T: Float>(a: View<'_, T>, m: usize, k: usize, out: &mut [T]) {
-    // Compiled for the products' level like them: its copies of a panel's column are then a
-    // few vector moves, not calls to `memmove`.
-    struct Op<'a, T>(View<'a, T>, usize, usize, &'a mut [T]);
-    impl<T: Float> pulp::WithSimd for Op<'_, T> {
-        type Output = ();
-        #[inline(always)]
-        fn with_simd<S: Simd>(self, _: S) {
-            let Op(a, m, k, out) = self;
-            if TypeId::of::<T>() == TypeId::of::<f32>() {
-                let a = View { data: cast(a.data), rs: a.rs, cs: a.cs };
-                pack_a_columns::<S>(a, m, k, bytemuck::cast_slice_mut(out));
-            } else {
-                // Only `f32` is packed (`packs`).
-            }
-        }
-    }
-    dispatch_products(Op(a, m, k, out));
-}
-
-/// [`pack_a`]'s work, inlined into the function compiled for the level.
-#[inline(always)]
-fn pack_a_columns<S: Simd>(a: View<'_, f32>, m: usize, k: usize, out: &mut [f32]) {
-    let padded = m.div_ceil(MR) * MR;
-    if out.len() < padded * k || !a.covers(m, k) {
+    if m == 0 || n == 0 {
         return;
     }
-    let mut k0 = 0;
-    while k0 < k {
-        let kc = (k - k0).min(KC);
-        let block = &mut out[k0 * padded..(k0 + kc) * padded];
-        for (i, panel) in block.chunks_exact_mut(kc * MR).enumerate() {
-            let i0 = i * MR;
-            let rows = (m - i0).min(MR);
-            if a.rs == 1 {
-                // Columns contiguous: one copy of `rows` scalars per column.
-                for (p, column) in panel.chunks_exact_mut(MR).enumerate() {
-                    let start = (k0 + p) * a.cs + i0;
-                    if rows == MR {
-                        // Whole vectors moved: not a call to `memmove`.
-                        let to = S::as_mut_simd_f32s(column).0;
-                        for (to, &from) in
-                            to.iter_mut().zip(S::as_simd_f32s(&a.data[start..start + MR]).0)
-                        {
-                            *to = from;
-                        }
-                    } else {
-                        column[..rows].copy_from_slice(&a.data[start..start + rows]);
-                        column[rows..].fill(0.0);
-                    }
-                }
-            } else {
-                // Rows contiguous (a transpose): each row read in one sweep, written every
-                // `MR` scalars of the panel, which stays in the first-level cache.
-                if rows < MR {
-                    panel.fill(0.0);
-                }
-                for r in 0..rows {
-                    let start = (i0 + r) * a.rs + k0 * a.cs;
-                    let row = a.data[start..].iter().step_by(a.cs).take(kc);
-                    for (x, &v) in panel[r..].iter_mut().step_by(MR).zip(row) {
-                        *x = v;
-                    }
-                }
-            }
+    if k == 0 {
+        if beta == T::zero() {
+            c.fill(T::zero());
         }
-        k0 += kc;
-    }
-}
-
-/// Copies `B`'s rows `k0..k0 + kc` and columns `j0..j0 + cols` into `panel`, row `p` at
-/// `p * nr`, the columns past `cols` zero.
-#[inline(always)]
-fn pack_b(
-    panel: &mut [f32],
-    b: View<'_, f32>,
-    k0: usize,
-    kc: usize,
-    j0: usize,
-    cols: usize,
-    nr: usize,
-) {
-    let panel = &mut panel[..kc * nr];
-    if kc == 0 {
         return;
     }
-    if cols < nr {
-        panel.fill(0.0);
-    }
-    // Row by row of the panel (contiguous writes; the compiler would otherwise turn the
-    // column-wise order into scatters, slower than these loads).
-    for (p, row) in panel.chunks_exact_mut(nr).enumerate() {
-        let start = (k0 + p) * b.rs + j0 * b.cs;
-        for (j, x) in row[..cols].iter_mut().enumerate() {
-            *x = b.data[start + j * b.cs];
-        }
-    }
-}
-
-/// One tile of `MR` rows by `NR` columns: the sum over `p` of the packed panel's column `p`
-/// (`a`, `MR` scalars per column) times row `p` of `B`'s panel.
-#[inline(always)]
-fn accumulate<S: Simd, const MV: usize, const NR: usize>(
-    s: S,
-    a: &[f32],
-    panel: &[f32],
-) -> [[S::f32s; MV]; NR] {
-    let mut acc = [[s.splat_f32s(0.0); MV]; NR];
-    for (column, b) in a.chunks_exact(MR).zip(panel.chunks_exact(NR)) {
-        let column = S::as_simd_f32s(column).0;
-        for (acc, &b) in acc.iter_mut().zip(b) {
-            let b = s.splat_f32s(b);
-            for (acc, &a) in acc.iter_mut().zip(column) {
-                *acc = s.mul_add_e_f32s(a, b, *acc);
+    #[cfg(feature = "std")]
+    {
+        let stride = |s: usize| isize::try_from(s).ok();
+        let strides = (stride(m), stride(a.rs), stride(a.cs), stride(b.rs), stride(b.cs));
+        if let (Some(ldc), Some(a_rs), Some(a_cs), Some(b_rs), Some(b_cs)) = strides {
+            // SAFETY: `gemm` reads `a` at `i * a.rs + p * a.cs` for `i < m`, `p < k`, `b` at
+            // `p * b.rs + j * b.cs` for `j < n`, and reads and writes `c` at `i + j * m`; the
+            // caller checked with `Product::fits` that each of these lies inside its slice
+            // (and the strides fit in `isize`, checked here). The slices are live for the
+            // call and `c`, borrowed mutably, overlaps neither of the others.
+            unsafe {
+                gemm::gemm(
+                    m,
+                    n,
+                    k,
+                    c.as_mut_ptr(),
+                    ldc,
+                    1,
+                    beta != T::zero(),
+                    a.data.as_ptr(),
+                    a_cs,
+                    a_rs,
+                    b.data.as_ptr(),
+                    b_cs,
+                    b_rs,
+                    // `gemm`'s `alpha` scales the destination, its `beta` the product.
+                    T::one(),
+                    alpha,
+                    false,
+                    false,
+                    false,
+                    gemm::Parallelism::None,
+                );
             }
+            return;
         }
     }
-    acc
-}
-
-/// What happens to a finished tile.
-struct Epilogue<'a> {
-    alpha: f32,
-    /// Whether the tile is added to `c` (else it overwrites it).
-    accumulate: bool,
-    /// The bias to add (empty: none).
-    bias: &'a [f32],
-    /// The activation to write into `act`, if any.
-    f: Option<Elementwise<f32>>,
-}
-
-impl Epilogue<'_> {
-    /// Stores `rows` rows from `i0` (whole vectors, or fewer than one) of the first `cols`
-    /// columns of `acc` into `c` (and `act`), both column-major with `m` rows.
-    #[allow(clippy::too_many_arguments)]
-    #[inline(always)]
-    fn store<S: Simd, const MV: usize, const NR: usize>(
-        &self,
-        s: S,
-        acc: &[[S::f32s; MV]; NR],
-        c: &mut [f32],
-        act: &mut [f32],
-        m: usize,
-        i0: usize,
-        rows: usize,
-        cols: usize,
-    ) {
-        let lanes = lanes::<S>();
-        let alpha = s.splat_f32s(self.alpha);
-        for (j, acc) in acc.iter().enumerate().take(cols) {
-            for (v, &acc) in acc.iter().enumerate().take(rows.div_ceil(lanes)) {
-                let lo = j * m + i0 + v * lanes;
-                let len = (rows - v * lanes).min(lanes);
-                let b = i0 + v * lanes;
-                let mut z = if self.alpha == 1.0 { acc } else { s.mul_f32s(acc, alpha) };
-                if len == lanes {
-                    // Whole vectors: plain loads and stores, inlined.
-                    let c = &mut S::as_mut_simd_f32s(&mut c[lo..lo + lanes]).0[0];
-                    if self.accumulate {
-                        z = s.add_f32s(*c, z);
-                    }
-                    if !self.bias.is_empty() {
-                        z = s.add_f32s(z, S::as_simd_f32s(&self.bias[b..b + lanes]).0[0]);
-                    }
-                    *c = z;
-                    if let Some(f) = self.f {
-                        S::as_mut_simd_f32s(&mut act[lo..lo + lanes]).0[0] =
-                            activate_lanes(s, f, z);
-                    }
-                } else {
-                    let range = lo..lo + len;
-                    if self.accumulate {
-                        z = s.add_f32s(s.partial_load_f32s(&c[range.clone()]), z);
-                    }
-                    if !self.bias.is_empty() {
-                        z = s.add_f32s(z, s.partial_load_f32s(&self.bias[b..b + len]));
-                    }
-                    s.partial_store_f32s(&mut c[range.clone()], z);
-                    if let Some(f) = self.f {
-                        s.partial_store_f32s(&mut act[range], activate_lanes(s, f, z));
-                    }
-                }
-            }
-        }
-    }
+    let mut out = DMatrixViewMut::from_slice(c, m, n);
+    out.gemm(alpha, &a.view(m, k), &b.view(k, n), beta);
 }
 
 #[cfg(all(test, feature = "std"))]
@@ -511,28 +235,19 @@ mod tests {
         let mut act = vec![f32::NAN; if bias { m * n } else { 0 }];
         let view_b = if b_transposed { View::transposed(&b, n) } else { View::columns(&b, k) };
         with_level(level, || {
-            // As the crate's callers do: packed where the level's form reads it packed.
-            let packed = packs::<f32>();
-            let mut copy = vec![f32::NAN; packed_len(m, k)];
-            pack_a(View::columns(&a, m), m, k, &mut copy);
-            let mut panels = vec![f32::NAN; panels_len(n)];
-            product(
-                Product {
-                    m,
-                    n,
-                    k,
-                    a: if packed { View::columns(&copy, m) } else { View::columns(&a, m) },
-                    packed,
-                    b: view_b,
-                    alpha,
-                    beta,
-                    c: &mut c,
-                    bias: &bias_v,
-                    act: &mut act,
-                    f,
-                },
-                &mut panels,
-            )
+            product(Product {
+                m,
+                n,
+                k,
+                a: View::columns(&a, m),
+                b: view_b,
+                alpha,
+                beta,
+                c: &mut c,
+                bias: &bias_v,
+                act: &mut act,
+                f,
+            })
         })
         .unwrap();
         for j in 0..n {
@@ -604,23 +319,19 @@ mod tests {
     fn products_with_short_slices_do_nothing() {
         let a = [1.0_f32; 6];
         let mut c = [7.0_f32; 4];
-        product(
-            Product {
-                m: 2,
-                n: 2,
-                k: 4,
-                a: View::columns(&a, 2),
-                packed: packs::<f32>(),
-                b: View::columns(&a, 4),
-                alpha: 1.0,
-                beta: 0.0,
-                c: &mut c,
-                bias: &[],
-                act: &mut [],
-                f: Elementwise::Identity,
-            },
-            &mut vec![0.0; panels_len(2)],
-        );
+        product(Product {
+            m: 2,
+            n: 2,
+            k: 4,
+            a: View::columns(&a, 2),
+            b: View::columns(&a, 4),
+            alpha: 1.0,
+            beta: 0.0,
+            c: &mut c,
+            bias: &[],
+            act: &mut [],
+            f: Elementwise::Identity,
+        });
         assert_eq!(c, [7.0; 4]);
     }
 }

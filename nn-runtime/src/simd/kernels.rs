@@ -92,7 +92,7 @@ pub(crate) fn ger<T: Float>(scale: T, d: &[T], x: &[T], gw: &mut [T], gb: &mut [
 /// (and, where the kernels say so, for at least one whole vector of rows: below that, the
 /// plain forms compiled for the level cost fewer instructions).
 #[inline(always)]
-pub(crate) fn vector<T: Float, S: Simd>() -> bool {
+fn vector<T: Float, S: Simd>() -> bool {
     TypeId::of::<T>() == TypeId::of::<f32>() && !is_scalar::<S>()
 }
 
@@ -418,20 +418,6 @@ fn activate_vector<S: Simd>(s: S, z: &[f32], a: &mut [f32], f: Elementwise<f32>)
         Elementwise::Tanh => math::map(s, z, a, math::Tanh),
         Elementwise::Sigmoid => math::map(s, z, a, math::Sigmoid),
         Elementwise::Other => {}
-    }
-}
-
-/// `f` applied to the lanes of `v` (the identity for [`Elementwise::Other`], which has no
-/// vector form).
-#[inline(always)]
-pub(crate) fn activate_lanes<S: Simd>(s: S, f: Elementwise<f32>, v: S::f32s) -> S::f32s {
-    use math::Lanewise;
-    match f {
-        Elementwise::Relu => ReluLanes.apply(s, v),
-        Elementwise::LeakyRelu(gamma) => LeakyReluLanes(gamma).apply(s, v),
-        Elementwise::Tanh => math::Tanh.apply(s, v),
-        Elementwise::Sigmoid => math::Sigmoid.apply(s, v),
-        Elementwise::Identity | Elementwise::Other => v,
     }
 }
 

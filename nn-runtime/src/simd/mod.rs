@@ -64,9 +64,7 @@ pub struct Kernels<T: 'static> {
     pub(crate) ger: fn(T, &[T], &[T], &mut [T], &mut [T]),
     pub(crate) activate: fn(&[T], &mut [T], Elementwise<T>),
     pub(crate) dropout_mask: fn(u64, u32, T, &mut [T]),
-    pub(crate) product: fn(gemm::Product<'_, T>, &mut [T]),
-    pub(crate) packs: fn() -> bool,
-    pub(crate) pack: fn(gemm::View<'_, T>, usize, usize, &mut [T]),
+    pub(crate) product: fn(gemm::Product<'_, T>),
     #[cfg(feature = "std")]
     pub(crate) sgd: fn(T, T, &mut [T], &[T]),
 }
@@ -156,18 +154,6 @@ pub fn default_level() -> Level {
     }
 }
 
-/// The level this thread's batched products run at ([`kernels`](crate::kernels)' products of
-/// a layer with a whole batch): [`with_level`]'s inside its closure, else `NN_SIMD`'s if set,
-/// else the widest the CPU has. Unlike one sample's layers (see [`default_level`]), the
-/// products of whole batches are faster at AVX-512 than at AVX2 where the CPU has both
-/// (measured in the crate's BENCHMARKS.md, "Large batches").
-pub fn product_level() -> Level {
-    #[cfg(feature = "std")]
-    return OVERRIDE.with(Cell::get).unwrap_or_else(|| tokens().products);
-    #[cfg(not(feature = "std"))]
-    Level::Baseline
-}
-
 /// The level kernels run at on this thread now: [`with_level`]'s inside its closure, else
 /// [`process_level`].
 pub fn level() -> Level {
@@ -250,8 +236,6 @@ struct Tokens {
     avx2: bool,
     avx512: bool,
     process: Level,
-    /// The level of the batched products: `NN_SIMD`'s if set, else the widest.
-    products: Level,
     #[cfg(target_arch = "x86_64")]
     v3: Option<pulp::x86::V3>,
     #[cfg(target_arch = "x86_64")]
@@ -276,13 +260,11 @@ fn tokens() -> &'static Tokens {
             Some(Level::Baseline) => Level::Baseline,
             _ => default,
         };
-        let widest = if avx512 { Level::Avx512 } else { default };
-        let products = if asked.is_some() { process } else { widest };
+
         Tokens {
             avx2,
             avx512,
             process,
-            products,
             #[cfg(target_arch = "x86_64")]
             v3,
             #[cfg(target_arch = "x86_64")]
@@ -298,15 +280,6 @@ pub(crate) fn dispatch<Op: WithSimd>(op: Op) -> Op::Output {
     #[cfg(feature = "std")]
     return dispatch_at(OVERRIDE.with(Cell::get).unwrap_or(tokens().process), op);
     // Without `std` there is no detection: the baseline's scalar stand-in.
-    #[cfg(not(feature = "std"))]
-    Simd::vectorize(pulp::Scalar::new(), op)
-}
-
-/// Runs `op` at the level of this thread's batched products ([`product_level`]).
-#[inline]
-pub(crate) fn dispatch_products<Op: WithSimd>(op: Op) -> Op::Output {
-    #[cfg(feature = "std")]
-    return dispatch_at(product_level(), op);
     #[cfg(not(feature = "std"))]
     Simd::vectorize(pulp::Scalar::new(), op)
 }
