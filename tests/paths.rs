@@ -321,6 +321,44 @@ network! {
 }
 differential!(recurrent_wide: RecurrentWide, Spec::multiclass().dropout());
 
+// Recurrent layers wide enough for the batched path on their own (9 and 11 units): the
+// batch advances a step at a time, `rnn_sequence`'s every state read by `rnn`, odd widths
+// and an odd number of steps.
+
+network! {
+    struct RnnWide {
+        input: 5 x 7,
+        states: rnn_sequence(9) -> tanh,
+        last: rnn(11) -> relu,
+        out: dense(3),
+        loss: mse,
+        l2: 0.01,
+    }
+}
+differential!(rnn_wide: RnnWide, Spec::mse());
+
+network! {
+    struct RnnSequenceWide {
+        input: 8 x 4,
+        states: rnn_sequence(12) -> sigmoid -> dropout(0.25),
+        more: rnn_sequence(8),
+        out: concat(states, more) -> dense(2) -> sigmoid,
+        loss: binary_cross_entropy,
+    }
+}
+differential!(rnn_sequence_wide: RnnSequenceWide, Spec::binary().dropout());
+
+network! {
+    /// One step: no recurrent product at all.
+    struct RnnOneStep {
+        input: 9 x 1,
+        state: rnn(10) -> tanh,
+        out: dense(2),
+        loss: mse,
+    }
+}
+differential!(rnn_one_step: RnnOneStep, Spec::mse());
+
 // Gated memory networks: LSTM and GRU layers, stacked and with dropout between them.
 
 network! {

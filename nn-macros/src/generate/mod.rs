@@ -8,6 +8,7 @@
 //! - `gated`: the same three passes for `lstm` and `gru`, calling the runtime's cells;
 //! - `stream`: with `stream: NetState`, the state type and the streaming call `step`;
 //! - `batch`: the passes of a whole batch through the runtime's blocked kernels;
+//! - `batch_recurrent`: the same for `rnn` and `rnn_sequence`, a step at a time over the batch;
 //! - `api`: the inherent methods users call, and the private helpers they share;
 //! - `traits`: the `nn::Network` and `nn::Model` impls.
 
@@ -21,6 +22,7 @@ mod activation;
 mod api;
 mod backward;
 mod batch;
+mod batch_recurrent;
 mod forward;
 mod gated;
 mod layout;
