@@ -385,6 +385,43 @@ network! {
 }
 differential!(gated_wide: GatedWide, Spec::multiclass().dropout());
 
+// Gated layers wide enough for the batched path on their own: each cell kind stacked on its
+// own `_sequence` form, odd widths and steps, and one step alone.
+
+network! {
+    struct LstmWide {
+        input: 5 x 7,
+        states: lstm_sequence(9),
+        last: lstm(11),
+        out: dense(3),
+        loss: mse,
+        l2: 0.01,
+    }
+}
+differential!(lstm_wide: LstmWide, Spec::mse());
+
+network! {
+    struct GruWide {
+        input: 9 x 4,
+        states: gru_sequence(10) -> dropout(0.25),
+        last: gru(8),
+        out: concat(last, states) -> dense(2) -> sigmoid,
+        loss: binary_cross_entropy,
+    }
+}
+differential!(gru_wide: GruWide, Spec::binary().dropout());
+
+network! {
+    struct GatedOneStep {
+        input: 9 x 1,
+        long: lstm(10),
+        gated: input -> gru(9),
+        out: concat(long, gated) -> dense(2),
+        loss: mse,
+    }
+}
+differential!(gated_one_step: GatedOneStep, Spec::mse());
+
 // Graph networks: convolutions and both readouts.
 
 network! {

@@ -6,6 +6,12 @@
 //! the backward pass adds `n_d` for every node but the output, and four temporaries `t_a` to
 //! `t_d` of the widest width, through which a node's error term flows when it cannot be
 //! updated in place. Like the rest of the generator, the code is one block per node.
+//!
+//! Which layers have batched code: dense layers, maxout, sums, concatenations, dropout and
+//! every activation (here), and the recurrent layers, `rnn`, `lstm`, `gru` and their
+//! `_sequence` forms, a step at a time over the batch (`batch_recurrent`). A network with a
+//! graph convolution or a readout runs its batch calls sample by sample (`worthwhile` says
+//! no).
 
 use proc_macro2::{Literal, TokenStream};
 use syn::Ident;
@@ -27,10 +33,9 @@ pub const MIN_BATCH: usize = 6;
 
 /// Whether the network's batch calls take the batched path.
 pub fn worthwhile(net: &Network) -> bool {
-    // Gated recurrent layers, graph convolutions and readouts have only the per-sample code.
-    let per_sample_only = net.nodes.iter().any(|node| {
-        !batch_recurrent::batched(node) || node.graph().is_some() || node.readout.is_some()
-    });
+    // Graph convolutions and readouts have only the per-sample code.
+    let per_sample_only =
+        net.nodes.iter().any(|node| node.graph().is_some() || node.readout.is_some());
     !per_sample_only
         && net.nodes.iter().any(|node| {
             node.linear.as_ref().is_some_and(|l| l.rows >= MIN_WIDTH && node.inputs >= MIN_WIDTH)

@@ -8,7 +8,7 @@
 //! - `gated`: the same three passes for `lstm` and `gru`, calling the runtime's cells;
 //! - `stream`: with `stream: NetState`, the state type and the streaming call `step`;
 //! - `batch`: the passes of a whole batch through the runtime's blocked kernels;
-//! - `batch_recurrent`: the same for `rnn` and `rnn_sequence`, a step at a time over the batch;
+//! - `batch_recurrent`: the same for the recurrent layers, a step at a time over the batch;
 //! - `api`: the inherent methods users call, and the private helpers they share;
 //! - `traits`: the `nn::Network` and `nn::Model` impls.
 

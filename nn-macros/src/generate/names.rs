@@ -43,11 +43,12 @@ pub(super) fn fixed(word: &str) -> Ident {
 /// what follows a name's last `_`, and different lines or roles give different names.
 ///
 /// - `in`: the gathered input of a layer that reads a sum or a concatenation;
-/// - `h`: a maxout layer's pieces; `z`: the pre-activation; `a`: the activation;
+/// - `h`: a maxout layer's pieces (in the batched passes, a gated layer's step product
+///   `W_hh h_{t-1}`); `z`: the pre-activation; `a`: the activation;
 /// - `m`: the dropout mask; `y`: the output after dropout;
 /// - `sz`, `sa`: a recurrent layer's pre-activations and states, a column per step;
 /// - `sx`, `sd`: in the batched passes, a recurrent layer's input regrouped step by step, and
-///   the error terms of its pre-activations at every step;
+///   the error terms of its pre-activations (a gated layer's gate rows) at every step;
 /// - `sg`, `sc`: a gated layer's gates and memory (LSTM cell state, GRU `W_hn h + b_hn`);
 /// - `ahat`, `xa`: a graph convolution's normalised adjacency and its mixed inputs;
 /// - `d`: the gradient of the loss with respect to the node's output (the backward passes);
