@@ -583,9 +583,8 @@
 //! it); after that, the only allocations are the packing buffers `matrixmultiply` makes for
 //! each blocked product (at most three products per dense layer and step; a recurrent layer
 //! over `S` steps makes `2 S + 1`, one more when it reads another line; see below). Other
-//! batches run
-//! the per-sample code one column at a time, accumulating the gradient in place, and
-//! allocate nothing.
+//! batches run the per-sample code one column at a time, accumulating the gradient in place,
+//! and allocate nothing.
 //!
 //! Which layers take the batched path:
 //!
@@ -593,9 +592,7 @@
 //! |---|---|
 //! | `dense`, `maxout`, sums, `concat`, `dropout`, every activation | batched |
 //! | `rnn`, `lstm`, `gru` and their `_sequence` forms | batched, the whole batch one step at a time: the input's share of every step in one product, then `W_hh H_{t-1}` per step over the batch and the cells column by column; backpropagation through time with the weight gradients one product over all steps |
-//! | `graph_conv`, `mean_nodes`, `sum_nodes` | sample by sample |
-//!
-//! A network with a layer of the last row runs every batch call sample by sample.
+//! | `graph_conv`, `mean_nodes`, `sum_nodes` | batched: each sample's adjacency normalised and its features mixed by it, then one product with the weights over every node of every sample |
 //!
 //! # Vector units
 //!

@@ -1012,6 +1012,18 @@ network! {
 }
 differential!(gated_batch_words: GatedBatchWords, Spec::mse().dropout());
 
+network! {
+    struct GraphBatchWords {
+        input: graph(4, 8),
+        a_hat: graph_conv(8) -> tanh,
+        mixed: a_hat -> graph_conv(8) -> relu,
+        sum: mixed -> mean_nodes,
+        out: dense(2),
+        loss: mse,
+    }
+}
+differential!(graph_batch_words: GraphBatchWords, Spec::mse().graph(4));
+
 // A streaming network whose lines are named like the words of `step` and of the state type
 // (`state`, `step`, `x`, `reset`, `new`, `State`, `Default`): the state's fields are the
 // recurrent lines' names, beside its methods `new` and `reset`.

@@ -451,6 +451,21 @@ network! {
 }
 differential!(graph_wide: GraphWide, Spec::binary().dropout().graph(8));
 
+network! {
+    /// Both readouts, one of a convolution that reads another, over graphs of 5 nodes.
+    struct GraphWideReadouts {
+        input: graph(5, 9),
+        conv: graph_conv(10) -> relu,
+        conv2: graph_conv(8) -> sigmoid -> dropout(0.2),
+        total: conv2 -> sum_nodes,
+        mean: conv -> mean_nodes,
+        out: concat(total, mean) -> dense(3) -> softmax,
+        loss: cross_entropy,
+        l2: 0.01,
+    }
+}
+differential!(graph_wide_readouts: GraphWideReadouts, Spec::multiclass().dropout().graph(5));
+
 // A layer above 8192 parameters lives on the heap.
 
 network! {

@@ -119,6 +119,17 @@ const VALID: &[&str] = &[
     }
     ",
     "
+    /// Graph networks wide enough for the batched path.
+    struct WideNodes {
+        input: graph(4, 8),
+        first: graph_conv(8) -> relu -> dropout(0.2),
+        pool: mean_nodes,
+        total: first -> sum_nodes,
+        out: concat(pool, total) -> dense(2) -> sigmoid,
+        loss: binary_cross_entropy,
+    }
+    ",
+    "
     /// Gated memory networks wide enough for the batched path.
     struct WideGated {
         input: 8 x 5,
@@ -351,8 +362,8 @@ fn generated_code_does_not_grow_with_the_steps() {
     }
 }
 
-/// Batches of recurrent layers take the batched path, a step at a time over the batch;
-/// graph convolutions and readouts still run sample by sample.
+/// Batches of every layer take the batched path: recurrent layers a step at a time over the
+/// batch, graph convolutions one product over every node of every sample.
 #[test]
 fn which_layers_take_the_batched_path() {
     let batched = |src: &str| expand(src).to_string().contains("fn backprop_batched");
@@ -370,9 +381,9 @@ fn which_layers_take_the_batched_path() {
     }
     for lines in [
         "input: graph(8, 8), g: graph_conv(8) -> tanh, p: mean_nodes,",
-        "input: graph(8, 8), g: graph_conv(8) -> tanh, h: dense(8),",
+        "input: graph(8, 8), g: graph_conv(8) -> tanh, h: g -> sum_nodes, k: dense(8),",
     ] {
-        assert!(!batched(&net(lines)), "{lines}");
+        assert!(batched(&net(lines)), "{lines}");
     }
 }
 

@@ -7,19 +7,18 @@
 //! `t_d` of the widest width, through which a node's error term flows when it cannot be
 //! updated in place. Like the rest of the generator, the code is one block per node.
 //!
-//! Which layers have batched code: dense layers, maxout, sums, concatenations, dropout and
-//! every activation (here), and the recurrent layers, `rnn`, `lstm`, `gru` and their
-//! `_sequence` forms, a step at a time over the batch (`batch_recurrent`). A network with a
-//! graph convolution or a readout runs its batch calls sample by sample (`worthwhile` says
-//! no).
+//! Every layer has batched code: dense layers, maxout, sums, concatenations, dropout and
+//! every activation (here); the recurrent layers, `rnn`, `lstm`, `gru` and their `_sequence`
+//! forms, a step at a time over the batch (`batch_recurrent`); graph convolutions and
+//! readouts (`batch_graph`).
 
 use proc_macro2::{Literal, TokenStream};
 use syn::Ident;
 
 use super::activation::{element_wise, learnable_type};
 use super::api::Helper;
-use super::batch_recurrent;
 use super::names::{d_name, fixed, n, output_of, passes, q, stores_input, Names};
+use super::{batch_graph, batch_recurrent};
 use crate::ir::{Activation, Combine, LossKind, Network, Node, Source};
 
 /// Networks with a layer at least this wide in both dimensions take the batched path for
@@ -33,13 +32,9 @@ pub const MIN_BATCH: usize = 6;
 
 /// Whether the network's batch calls take the batched path.
 pub fn worthwhile(net: &Network) -> bool {
-    // Graph convolutions and readouts have only the per-sample code.
-    let per_sample_only =
-        net.nodes.iter().any(|node| node.graph().is_some() || node.readout.is_some());
-    !per_sample_only
-        && net.nodes.iter().any(|node| {
-            node.linear.as_ref().is_some_and(|l| l.rows >= MIN_WIDTH && node.inputs >= MIN_WIDTH)
-        })
+    net.nodes.iter().any(|node| {
+        node.linear.as_ref().is_some_and(|l| l.rows >= MIN_WIDTH && node.inputs >= MIN_WIDTH)
+    })
 }
 
 /// The regions of the forward pass, in order, with their widths (scalars per sample).
@@ -53,6 +48,7 @@ fn forward_regions(node: &Node) -> Vec<(Ident, usize)> {
         regions.push((names.h, linear.rows));
     }
     regions.extend(batch_recurrent::forward_regions(node));
+    regions.extend(batch_graph::forward_regions(node));
     regions.push((names.z, node.outputs));
     regions.push((names.a, node.outputs));
     if node.dropout.is_some() {
@@ -275,6 +271,14 @@ fn forward(net: &Network) -> TokenStream {
             (Some(linear), _) if linear.recurrent.is_some() => {
                 out.extend(batch_recurrent::forward(node, &input));
             }
+            (Some(linear), _) if linear.graph.is_some() => {
+                out.extend(batch_graph::forward(net, node, &input));
+                out.extend(activation(node));
+            }
+            (None, _) if node.readout.is_some() => {
+                out.extend(batch_graph::readout(node, &input));
+                out.extend(activation(node));
+            }
             (Some(linear), Some(f)) => {
                 let rows = n(linear.rows);
                 out.extend(q! {
@@ -385,6 +389,11 @@ fn backward(net: &Network) -> TokenStream {
         }
         if !fused {
             body.extend(activation_backward(node));
+        }
+        if node.graph().is_some() || node.readout.is_some() {
+            body.extend(batch_graph::backward(net, node));
+            out.extend(q!({ #body }));
+            continue;
         }
         if let Some(linear) = &node.linear {
             let rows = n(linear.rows);
