@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# nn beside its peers in one invocation: runs the peers' run_all.sh (../shared/bench) and
+# nn beside its peers in one invocation: runs the peers' run_all.sh (bench/peers) and
 # nn-bench one after the other on the same machine, writes one merged results.tsv and prints,
 # per (workload, metric), nn's median beside each peer's and the ratio nn/peer.
 #
@@ -16,9 +16,12 @@
 #   --force               run even if other processes have their working directory in
 #                         PEERS_DIR (by default that stops the script: an install or a run)
 # Env: PEERS_DIR   writable copy of the peers (default /tmp/nn-peers): made from BENCH_SHARED
-#                  if missing, reused if present; the peers are installed there (~6 GB, several
-#                  minutes) only if its venv/ or Rust binaries are missing
-#      BENCH_SHARED the peers' read-only folder (default ../shared/bench beside the repository)
+#                  if missing, reused if present (its scripts and sources brought up to date
+#                  from BENCH_SHARED first; its venv/, builds, logs and results kept); the peers
+#                  are installed there (~6 GB, several minutes) only if its venv/ or Rust
+#                  binaries are missing
+#      BENCH_SHARED the peers' folder (default bench/peers: the shared harness of
+#                  ../shared/bench with W5, a recurrent workload, added to its Python peers)
 #      BENCH_CPU (0), BENCH_REPS (7), BENCH_TARGET_S (0.25), BENCH_WARMUP_S (0.3),
 #      CARGO_TARGET_DIR (where nn-bench is built)
 # nn runs single-thread as the peers do (pinned with taskset to BENCH_CPU, every thread pool
@@ -27,7 +30,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PEERS_DIR=${PEERS_DIR:-/tmp/nn-peers}
-SHARED=${BENCH_SHARED:-$ROOT/../shared/bench}
+SHARED=${BENCH_SHARED:-$ROOT/bench/peers}
 [ -d "$SHARED" ] && SHARED=$(cd "$SHARED" && pwd)
 CPU=${BENCH_CPU:-0}
 
@@ -82,6 +85,23 @@ busy_in() {
   return 0
 }
 
+# Copies into $2 every file of $1 that $2 lacks or holds with other contents, leaving alone
+# what a run or an install made (venv/, rust/target/, logs/, results*.tsv, caches). A file
+# copied again is one that changed, so cargo rebuilds only what a change touched.
+sync_sources() {
+  local src=$1 dst=$2 rel
+  (cd "$src" && find . -type f \
+    -not -path './venv/*' -not -path './rust/target/*' -not -path './logs/*' \
+    -not -name 'results*.tsv' -not -path '*/__pycache__/*') |
+    while IFS= read -r rel; do
+      if ! cmp -s "$src/$rel" "$dst/$rel"; then
+        mkdir -p "$(dirname "$dst/$rel")"
+        cp -f "$src/$rel" "$dst/$rel"
+        echo "   updated ${rel#./}" >&2
+      fi
+    done
+}
+
 # ---------------------------------------------------------------- the peers' copy
 RUN_PEERS=0
 if [ -z "$PEERS_RESULTS" ]; then
@@ -90,7 +110,7 @@ if [ -z "$PEERS_RESULTS" ]; then
     [ -x "$SHARED/run_all.sh" ] || { echo "compare.sh: no peers at $SHARED (set BENCH_SHARED)" >&2; exit 1; }
     echo "== copying $SHARED to $PEERS_DIR" >&2
     mkdir -p "$PEERS_DIR"
-    cp -r "$SHARED/." "$PEERS_DIR"
+    sync_sources "$SHARED" "$PEERS_DIR" 2> /dev/null
   fi
   [ -x "$PEERS_DIR/run_all.sh" ] || { echo "compare.sh: $PEERS_DIR has no run_all.sh" >&2; exit 1; }
   busy=$(busy_in "$PEERS_DIR" | tr '\n' ' ')
@@ -99,6 +119,8 @@ if [ -z "$PEERS_RESULTS" ]; then
       "wait for them to finish, use another PEERS_DIR, or --force" >&2
     exit 1
   fi
+  echo "== bringing $PEERS_DIR up to date with $SHARED" >&2
+  sync_sources "$SHARED" "$PEERS_DIR"
   missing=""
   [ -x "$PEERS_DIR/venv/bin/python" ] || missing=" venv/"
   for b in peak plain-baseline nalgebra-baseline dfdx-peer candle-peer; do

@@ -581,9 +581,18 @@
 //! blocked matrix product ([`kernels`]), its intermediates in a scratch buffer of the thread.
 //! A thread's first batched call allocates that buffer (and a call with a larger batch grows
 //! it); after that, the only allocations are the `gemm` crate's, which the blocked products
-//! make (at most two per product, at most three products per layer and step: see [`kernels`]
-//! for which). Other batches run the per-sample code one column at a
-//! time, accumulating the gradient in place, and allocate nothing.
+//! make (at most two per product: see [`kernels`] for which; at most three products per dense
+//! layer and step, and a recurrent layer over `S` steps makes `2 S + 1`, one more when it
+//! reads another line). Other batches run the per-sample code one column at a time,
+//! accumulating the gradient in place, and allocate nothing.
+//!
+//! Which layers take the batched path:
+//!
+//! | layer | batch calls |
+//! |---|---|
+//! | `dense`, `maxout`, sums, `concat`, `dropout`, every activation | batched |
+//! | `rnn`, `lstm`, `gru` and their `_sequence` forms | batched, the whole batch one step at a time: the input's share of every step in one product, then `W_hh H_{t-1}` per step over the batch and the cells column by column; backpropagation through time with the weight gradients one product over all steps |
+//! | `graph_conv`, `mean_nodes`, `sum_nodes` | batched: each sample's adjacency normalised and its features mixed by it, then one product with the weights over every node of every sample |
 //!
 //! **Two threads.** Inside [`kernels::with_threads(2, ..)`](kernels::with_threads) (with the
 //! `parallel` feature), in the `_parallel` calls, and in a [`Trainer`] given

@@ -241,6 +241,106 @@ fn inline_networks_train_without_allocating() {
 }
 
 nn::network! {
+    /// A memory network on the batched path: `rnn(16)` over 12 steps of 8, then `dense(2)`.
+    pub struct Memory {
+        input: 8 x 12,
+        memory: rnn(16) -> tanh,
+        output: dense(2),
+        loss: mse,
+    }
+}
+
+/// The batched passes of an `rnn` advance the whole batch a step at a time: `S` products
+/// forward (the input's share of every step at once, then `W_hh H_{t-1}` for each step after
+/// the first) and `S + 1` backward (`W_hh^T D_t` for each step after the first, then `dW_ih`
+/// and `dW_hh` over all steps), beside the dense head's three. After a thread's first batched
+/// call has made its scratch buffer, a step allocates at most what those kernel calls allocate
+/// (`matrixmultiply`'s packing buffer, one per product), measured here on one call of each
+/// shape: a buffer per step, a gradient or a trace would exceed it.
+#[test]
+fn recurrent_batches_allocate_only_in_the_products() {
+    fn check<T: Float>() {
+        const STEPS: usize = 12;
+        let what = format!("Memory<{}>", T::NAME);
+        let mut net = Memory::<T>::seeded(3);
+        let before = net.clone();
+        let xs: SMatrix<T, 96, 16> = pattern(1);
+        let ys: SMatrix<T, 2, 16> = pattern(2);
+        let (x, y): (SVector<T, 96>, SVector<T, 2>) = (pattern(3), pattern(4));
+        let sgd = Sgd::new(T::lit(0.1));
+        let mut grad = <Memory<T> as Network<T>>::zeros();
+
+        // What one kernel call of each shape the passes make allocates.
+        let (n, steps) = (16, STEPS);
+        let product = |rows: usize, cols: usize, columns: usize| {
+            let w = vec![T::lit(0.5); rows * cols];
+            let x = vec![T::lit(0.25); cols * columns];
+            let mut z = vec![T::zero(); rows * columns];
+            let mut dw = vec![T::zero(); rows * cols];
+            let mut dx = vec![T::zero(); cols * columns];
+            let (forward, _) = allocations_in(|| {
+                nn::kernels::linear(&w, &x, &mut z, rows, cols, columns);
+            });
+            let (params, _) = allocations_in(|| {
+                nn::kernels::linear_backward_params(
+                    &z,
+                    &x,
+                    &mut dw,
+                    &mut [],
+                    rows,
+                    cols,
+                    columns,
+                    T::one(),
+                );
+            });
+            let (input, _) = allocations_in(|| {
+                nn::kernels::linear_backward_input(&w, &z, &mut dx, rows, cols, columns, T::zero());
+            });
+            forward.max(params).max(input)
+        };
+        let per_product = [
+            product(16, 8, steps * n),
+            product(16, 16, n),
+            product(16, 16, (steps - 1) * n),
+            product(2, 16, n),
+        ]
+        .into_iter()
+        .max()
+        .unwrap_or(0);
+        let forward_products = steps + 1;
+        let backward_products = steps + 1 + 2;
+
+        // The thread's first batched call makes the scratch buffer.
+        black_box(net.loss_and_grad_batch_into::<16>(&xs, &ys, &mut grad));
+        let (count, _) = allocations_in(|| net.forward_batch::<16>(&xs));
+        assert!(
+            count <= forward_products * per_product,
+            "{what}::forward_batch::<16> allocated {count} times, more than its {forward_products} products' {per_product} each"
+        );
+        let (count, _) = allocations_in(|| {
+            let loss = net.loss_and_grad_batch_into::<16>(&xs, &ys, &mut grad);
+            sgd.step(&mut net, &grad);
+            loss
+        });
+        let products = forward_products + backward_products;
+        assert!(
+            count <= products * per_product,
+            "{what}: loss_and_grad_batch_into::<16> + Sgd::step allocated {count} times, more than its {products} products' {per_product} each"
+        );
+        // One sample at a time: no allocation at all.
+        assert_no_allocation!(format!("{what}::forward"), net.forward(&x));
+        assert_no_allocation!(format!("{what}: loss_and_grad_into + Sgd::step"), {
+            let loss = net.loss_and_grad_into(&x, &y, &mut grad);
+            sgd.step(&mut net, &grad);
+            loss
+        });
+        assert_ne!(net, before, "{what}: the steps left the parameters unchanged");
+    }
+    check::<f32>();
+    check::<f64>();
+}
+
+nn::network! {
     /// Streams: two stacked gated layers and an Elman one, one sample at a time.
     pub struct Streaming {
         input: 1 x 64,

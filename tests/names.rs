@@ -978,6 +978,52 @@ network! {
 }
 differential!(gated_backward: GatedBackward, Spec::multiclass().dropout());
 
+// Memory networks on the batched path, whose lines are named like the words of the batched
+// recurrent passes: the kernels and cells they call and their locals.
+
+network! {
+    struct RecurrentBatchWords {
+        input: 8 x 3,
+        take_rows: rnn_sequence(8) -> tanh,
+        first: take_rows -> rnn_sequence(8) -> relu -> dropout(0.25),
+        second: first -> rnn(9) -> sigmoid,
+        z_t: take_rows -> rnn(8),
+        dz: concat(second, z_t) -> dense(8) -> tanh,
+        add_to_rows: dense(8) -> relu,
+        add_column_sums: add_to_rows + dz,
+        t: concat(add_column_sums, second) -> dense(8) -> tanh,
+        n: t -> dense(3),
+        loss: mse,
+    }
+}
+differential!(recurrent_batch_words: RecurrentBatchWords, Spec::mse().dropout());
+
+network! {
+    struct GatedBatchWords {
+        input: 8 x 3,
+        lstm_cells: lstm_sequence(8),
+        gru_cells: lstm_cells -> gru_sequence(8) -> dropout(0.25),
+        d_hh: gru_cells -> lstm(9),
+        lstm_cells_backward: lstm_cells -> gru(8),
+        gru_cells_backward: concat(d_hh, lstm_cells_backward) -> dense(8) -> tanh,
+        out: dense(3),
+        loss: mse,
+    }
+}
+differential!(gated_batch_words: GatedBatchWords, Spec::mse().dropout());
+
+network! {
+    struct GraphBatchWords {
+        input: graph(4, 8),
+        a_hat: graph_conv(8) -> tanh,
+        mixed: a_hat -> graph_conv(8) -> relu,
+        sum: mixed -> mean_nodes,
+        out: dense(2),
+        loss: mse,
+    }
+}
+differential!(graph_batch_words: GraphBatchWords, Spec::mse().graph(4));
+
 // A streaming network whose lines are named like the words of `step` and of the state type
 // (`state`, `step`, `x`, `reset`, `new`, `State`, `Default`): the state's fields are the
 // recurrent lines' names, beside its methods `new` and `reset`.

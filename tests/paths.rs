@@ -321,6 +321,44 @@ network! {
 }
 differential!(recurrent_wide: RecurrentWide, Spec::multiclass().dropout());
 
+// Recurrent layers wide enough for the batched path on their own (9 and 11 units): the
+// batch advances a step at a time, `rnn_sequence`'s every state read by `rnn`, odd widths
+// and an odd number of steps.
+
+network! {
+    struct RnnWide {
+        input: 5 x 7,
+        states: rnn_sequence(9) -> tanh,
+        last: rnn(11) -> relu,
+        out: dense(3),
+        loss: mse,
+        l2: 0.01,
+    }
+}
+differential!(rnn_wide: RnnWide, Spec::mse());
+
+network! {
+    struct RnnSequenceWide {
+        input: 8 x 4,
+        states: rnn_sequence(12) -> sigmoid -> dropout(0.25),
+        more: rnn_sequence(8),
+        out: concat(states, more) -> dense(2) -> sigmoid,
+        loss: binary_cross_entropy,
+    }
+}
+differential!(rnn_sequence_wide: RnnSequenceWide, Spec::binary().dropout());
+
+network! {
+    /// One step: no recurrent product at all.
+    struct RnnOneStep {
+        input: 9 x 1,
+        state: rnn(10) -> tanh,
+        out: dense(2),
+        loss: mse,
+    }
+}
+differential!(rnn_one_step: RnnOneStep, Spec::mse());
+
 // Gated memory networks: LSTM and GRU layers, stacked and with dropout between them.
 
 network! {
@@ -346,6 +384,43 @@ network! {
     }
 }
 differential!(gated_wide: GatedWide, Spec::multiclass().dropout());
+
+// Gated layers wide enough for the batched path on their own: each cell kind stacked on its
+// own `_sequence` form, odd widths and steps, and one step alone.
+
+network! {
+    struct LstmWide {
+        input: 5 x 7,
+        states: lstm_sequence(9),
+        last: lstm(11),
+        out: dense(3),
+        loss: mse,
+        l2: 0.01,
+    }
+}
+differential!(lstm_wide: LstmWide, Spec::mse());
+
+network! {
+    struct GruWide {
+        input: 9 x 4,
+        states: gru_sequence(10) -> dropout(0.25),
+        last: gru(8),
+        out: concat(last, states) -> dense(2) -> sigmoid,
+        loss: binary_cross_entropy,
+    }
+}
+differential!(gru_wide: GruWide, Spec::binary().dropout());
+
+network! {
+    struct GatedOneStep {
+        input: 9 x 1,
+        long: lstm(10),
+        gated: input -> gru(9),
+        out: concat(long, gated) -> dense(2),
+        loss: mse,
+    }
+}
+differential!(gated_one_step: GatedOneStep, Spec::mse());
 
 // Graph networks: convolutions and both readouts.
 
@@ -375,6 +450,21 @@ network! {
     }
 }
 differential!(graph_wide: GraphWide, Spec::binary().dropout().graph(8));
+
+network! {
+    /// Both readouts, one of a convolution that reads another, over graphs of 5 nodes.
+    struct GraphWideReadouts {
+        input: graph(5, 9),
+        conv: graph_conv(10) -> relu,
+        conv2: graph_conv(8) -> sigmoid -> dropout(0.2),
+        total: conv2 -> sum_nodes,
+        mean: conv -> mean_nodes,
+        out: concat(total, mean) -> dense(3) -> softmax,
+        loss: cross_entropy,
+        l2: 0.01,
+    }
+}
+differential!(graph_wide_readouts: GraphWideReadouts, Spec::multiclass().dropout().graph(5));
 
 // A layer above 8192 parameters lives on the heap.
 

@@ -1,6 +1,6 @@
 //! `nn` on the peer benchmark workloads.
 //!
-//! The four workloads of `../shared/bench/WORKLOADS.md` (spec v1), each written with
+//! The workloads of `bench/peers/WORKLOADS.md` (the shared spec v1 and W5), each written with
 //! `nn::network!` in `f32`, timed by the spec's protocol (the same as the Rust peers' harness)
 //! and printed as `results.tsv` rows, so that they merge with the peers' file:
 //!
@@ -14,6 +14,10 @@
 //! | W2 digits | 64-128-64-10, relu, softmax, CE, SGD 0.01 | `infer_b1`, `infer_b256`, `train_b32` |
 //! | W3 mnist-size | 784-256-128-10, relu, softmax, CE, SGD 0.01 | `train_b64`, `infer_b256` (+GFLOP/s) |
 //! | W4 deep-narrow | 32 -> 16 x dense(32) tanh -> 1 sigmoid, BCE, SGD 0.01 | `train_b1`, `train_b32` |
+//! | W5 rnn-last | 32 steps of 16 -> rnn(64) tanh -> last state -> 1, MSE, SGD 0.01 | `train_b32`, `infer_b32` |
+//!
+//! W5 is this repository's addition to the shared spec (`bench/peers/WORKLOADS.md` section 5,
+//! with its JAX and PyTorch peers in `bench/peers/python`).
 //!
 //! Beside them, S1 (`src/s1.rs`, a small gradient over 200 samples) and R1/R2 (`src/r1.rs`,
 //! `--workloads R1` times both): `lstm(32)` and `gru(32)` on a one-wide input with a dense
@@ -23,7 +27,7 @@
 //! A training step is `loss_and_grad_into` (batch 1) or `loss_and_grad_batch_into::<B>`, into a
 //! gradient kept between steps, then
 //! `Sgd::step`; an inference call is `forward` (batch 1) or `forward_batch::<B>`. Each lives
-//! in one method of the workload's `Bench` (`src/w1.rs` ... `src/w4.rs`).
+//! in one method of the workload's `Bench` (`src/w1.rs` ... `src/w5.rs`).
 //!
 //! ```text
 //! taskset -c 0 cargo run --release -p nn-bench [-- --workloads W1,W3] [--threads 2]
@@ -46,6 +50,7 @@ mod w1;
 mod w2;
 mod w3;
 mod w4;
+mod w5;
 
 use std::process::ExitCode;
 
@@ -67,9 +72,9 @@ pub struct Ctx {
     pub rng: ChaCha8Rng,
 }
 
-const WORKLOADS: [&str; 6] = ["W1", "W2", "W3", "W4", "S1", "R1"];
+const WORKLOADS: [&str; 7] = ["W1", "W2", "W3", "W4", "W5", "S1", "R1"];
 
-const USAGE: &str = "usage: nn-bench [--workloads W1,W2,W3,W4,S1,R1|all] [--threads N]
+const USAGE: &str = "usage: nn-bench [--workloads W1,W2,W3,W4,W5,S1,R1|all] [--threads N]
   --workloads LIST  the workloads to time (default all)
   --threads N       threads for the calls; N > 1 times W2 and W3 only (peer suffix -Nt)
 env: BENCH_REPS (7), BENCH_TARGET_S (0.25), BENCH_WARMUP_S (0.3)";
@@ -91,7 +96,9 @@ fn parse_args() -> Result<(Vec<String>, usize), String> {
                         .collect();
                 }
                 if let Some(bad) = workloads.iter().find(|w| !WORKLOADS.contains(&w.as_str())) {
-                    return Err(format!("unknown workload {bad} (known: W1, W2, W3, W4, S1, R1)"));
+                    return Err(format!(
+                        "unknown workload {bad} (known: W1, W2, W3, W4, W5, S1, R1)"
+                    ));
                 }
             }
             "--threads" => {
@@ -170,6 +177,7 @@ fn main() -> ExitCode {
             "W2" => w2::run(&mut ctx),
             "W3" => w3::run(&mut ctx),
             "W4" => w4::run(&mut ctx),
+            "W5" => w5::run(&mut ctx),
             "S1" => s1::run(&mut ctx),
             "R1" => r1::run(&mut ctx),
             _ => unreachable!("checked by parse_args"),

@@ -109,6 +109,39 @@ const VALID: &[&str] = &[
     }
     ",
     "
+    /// Memory networks wide enough for the batched path.
+    struct WideMemory {
+        input: 8 x 6,
+        first: rnn_sequence(8) -> tanh -> dropout(0.1),
+        second: rnn(9) -> relu,
+        out: dense(2),
+        loss: mse,
+    }
+    ",
+    "
+    /// Graph networks wide enough for the batched path.
+    struct WideNodes {
+        input: graph(4, 8),
+        first: graph_conv(8) -> relu -> dropout(0.2),
+        pool: mean_nodes,
+        total: first -> sum_nodes,
+        out: concat(pool, total) -> dense(2) -> sigmoid,
+        loss: binary_cross_entropy,
+    }
+    ",
+    "
+    /// Gated memory networks wide enough for the batched path.
+    struct WideGated {
+        input: 8 x 5,
+        first: lstm_sequence(8) -> dropout(0.1),
+        second: gru_sequence(9),
+        third: first -> lstm(8),
+        fourth: second -> gru(10),
+        out: concat(third, fourth) -> dense(2),
+        loss: mse,
+    }
+    ",
+    "
     struct Conventions {
         input: 2,
         torch: dense(3) -> hard_sigmoid_pytorch,
@@ -326,6 +359,31 @@ fn generated_code_does_not_grow_with_the_steps() {
             (Flat::Token(TokenTree::Literal(_)), Flat::Token(TokenTree::Literal(_))) => {}
             _ => assert_eq!(a.text(), b.text()),
         }
+    }
+}
+
+/// Batches of every layer take the batched path: recurrent layers a step at a time over the
+/// batch, graph convolutions one product over every node of every sample.
+#[test]
+fn which_layers_take_the_batched_path() {
+    let batched = |src: &str| expand(src).to_string().contains("fn backprop_batched");
+    let net = |lines: &str| format!("struct N {{ {lines} out: dense(2), loss: mse }}");
+    for layer in ["rnn(9) -> tanh", "rnn_sequence(9)", "lstm(9)", "lstm_sequence(9)", "gru(9)"] {
+        assert!(batched(&net(&format!("input: 8 x 6, r: {layer},"))), "{layer}");
+    }
+    let text = expand(&net("input: 8 x 6, r: rnn_sequence(9), s: rnn(8) -> relu,")).to_string();
+    for call in ["take_rows", "add_to_rows", "add_column_sums", "linear_backward_params"] {
+        assert!(text.contains(call), "the batched rnn calls `{call}`");
+    }
+    let text = expand(&net("input: 8 x 6, r: gru_sequence(9), s: lstm(8),")).to_string();
+    for call in ["gru_cells", "gru_cells_backward", "lstm_cells", "lstm_cells_backward"] {
+        assert!(text.contains(call), "the batched gated layers call `{call}`");
+    }
+    for lines in [
+        "input: graph(8, 8), g: graph_conv(8) -> tanh, p: mean_nodes,",
+        "input: graph(8, 8), g: graph_conv(8) -> tanh, h: g -> sum_nodes, k: dense(8),",
+    ] {
+        assert!(batched(&net(lines)), "{lines}");
     }
 }
 

@@ -443,6 +443,88 @@ pub fn add_rows<T: Float>(
     }
 }
 
+/// Copies rows `offset..offset + dst_rows` of the `src_rows x n` matrix `src` into the
+/// `dst_rows x n` matrix `dst`: one step of a batch of sequences, each column holding its
+/// sample's steps one after the other.
+pub fn take_rows<T: Float>(
+    src: &[T],
+    src_rows: usize,
+    offset: usize,
+    dst: &mut [T],
+    dst_rows: usize,
+) {
+    let columns = src.chunks(src_rows.max(1)).zip(dst.chunks_mut(dst_rows.max(1)));
+    for (src, dst) in columns {
+        let Some(end) = offset.checked_add(dst.len()) else { return };
+        if let Some(src) = src.get(offset..end) {
+            dst.copy_from_slice(src);
+        }
+    }
+}
+
+/// Adds the `src_rows x n` matrix `src` to rows `offset..offset + src_rows` of the
+/// `dst_rows x n` matrix `dst`: the gradient of one step of a batch of sequences.
+pub fn add_to_rows<T: Float>(
+    src: &[T],
+    src_rows: usize,
+    dst: &mut [T],
+    dst_rows: usize,
+    offset: usize,
+) {
+    let columns = src.chunks(src_rows.max(1)).zip(dst.chunks_mut(dst_rows.max(1)));
+    for (src, dst) in columns {
+        let Some(end) = offset.checked_add(src.len()) else { return };
+        if let Some(dst) = dst.get_mut(offset..end) {
+            add_assign(dst, src);
+        }
+    }
+}
+
+/// `db += alpha d 1`: the sums of the columns of the `rows x n` matrix `d`, where `rows` is
+/// the length of `db`; a bias's gradient from the error terms of a batch.
+pub fn add_column_sums<T: Float>(d: &[T], db: &mut [T], alpha: T) {
+    for d in d.chunks_exact(db.len().max(1)) {
+        for (db, &d) in db.iter_mut().zip(d) {
+            *db += alpha * d;
+        }
+    }
+}
+
+#[cfg(test)]
+mod sequence_tests {
+    use super::*;
+
+    /// Two samples of three steps of two values: step `t` of sample `j` holds `10 j + t`
+    /// (and `-` that in its second row).
+    fn sequences() -> [f64; 12] {
+        [0.0, -0.0, 1.0, -1.0, 2.0, -2.0, 10.0, -10.0, 11.0, -11.0, 12.0, -12.0]
+    }
+
+    #[test]
+    fn steps_are_taken_out_and_added_back_by_row_offset() {
+        let mut step = [f64::NAN; 4];
+        take_rows(&sequences(), 6, 2, &mut step, 2);
+        assert_eq!(step, [1.0, -1.0, 11.0, -11.0]);
+        let mut back = [1.0_f64; 12];
+        add_to_rows(&step, 2, &mut back, 6, 4);
+        assert_eq!(back, [1.0, 1.0, 1.0, 1.0, 2.0, 0.0, 1.0, 1.0, 1.0, 1.0, 12.0, -10.0]);
+        // Offsets past the rows touch nothing.
+        for offset in [5, usize::MAX] {
+            take_rows(&sequences(), 6, offset, &mut step, 2);
+            add_to_rows(&step, 2, &mut back, 6, offset);
+        }
+        assert_eq!(step, [1.0, -1.0, 11.0, -11.0]);
+        assert_eq!(back[4..6], [2.0, 0.0]);
+    }
+
+    #[test]
+    fn column_sums_are_scaled_and_added() {
+        let mut db = [1.0_f64, 2.0];
+        add_column_sums(&sequences()[..6], &mut db, 0.5);
+        assert_eq!(db, [1.0 + 1.5, 2.0 - 1.5]);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use nalgebra::{SMatrix, SVector};

@@ -401,6 +401,186 @@ impl<T: Float, const H: usize, const IN: usize, const G: usize> Gru<T, H, IN, G>
     }
 }
 
+/// The LSTM cells of one step over a batch of `n` samples (the batched passes' form of
+/// [`Lstm::step`]): `gates` (`4H x n`, a column per sample) holds the step's pre-activations
+/// `a_t` and receives the gates after their activations, `i, f, g, o`; `c` is the previous
+/// cell state (`H x n`; empty for the first step, whose cell state is zero); `c_new` and
+/// `h_new` (`H x n`) receive `c_t` and `h_t`. Does nothing if a slice is too short.
+///
+/// ```
+/// use nn_runtime::recurrent::lstm_cells;
+/// // One unit, one sample, every pre-activation zero: i = f = o = 1/2, g = 0, so c_t = c / 2.
+/// let mut gates = [0.0_f64; 4];
+/// let (mut c, mut h) = ([0.0], [0.0]);
+/// lstm_cells(&mut gates, &[0.8], &mut c, &mut h, 1);
+/// assert_eq!(gates, [0.5, 0.5, 0.0, 0.5]);
+/// assert_eq!(c, [0.4]);
+/// assert_eq!(h, [0.5 * 0.4_f64.tanh()]);
+/// ```
+pub fn lstm_cells<T: Float>(gates: &mut [T], c: &[T], c_new: &mut [T], h_new: &mut [T], h: usize) {
+    let g = 4 * h;
+    let n = gates.len() / g.max(1);
+    let short = |len: usize| len < h * n;
+    if h == 0 || short(c_new.len()) || short(h_new.len()) || (!c.is_empty() && short(c.len())) {
+        return;
+    }
+    for j in 0..n {
+        let gates = &mut gates[j * g..(j + 1) * g];
+        for k in 0..h {
+            let i = sigmoid(gates[k]);
+            let f = sigmoid(gates[h + k]);
+            let g = gates[2 * h + k].tanh_activation();
+            let o = sigmoid(gates[3 * h + k]);
+            gates[k] = i;
+            gates[h + k] = f;
+            gates[2 * h + k] = g;
+            gates[3 * h + k] = o;
+            let previous = if c.is_empty() { T::zero() } else { c[j * h + k] };
+            let c_t = f * previous + i * g;
+            c_new[j * h + k] = c_t;
+            h_new[j * h + k] = o * c_t.tanh_activation();
+        }
+    }
+}
+
+/// Backpropagation through the LSTM cells of one step over a batch (the batched passes' form
+/// of [`Lstm::step_backward`] without the products): from `gates` and `c_t` (what
+/// [`lstm_cells`] computed), `c` (the previous cell state, empty for the first step), `dh`
+/// (`H x n`, the gradient with respect to `h_t`) and `dc` (`H x n`, with respect to `c_t`,
+/// overwritten with the gradient with respect to `c_{t-1}`), writes `d` (`4H x n`), the
+/// gradient with respect to the step's pre-activations. Does nothing if a slice is too short.
+#[allow(clippy::too_many_arguments)]
+pub fn lstm_cells_backward<T: Float>(
+    gates: &[T],
+    c: &[T],
+    c_t: &[T],
+    dh: &[T],
+    dc: &mut [T],
+    d: &mut [T],
+    h: usize,
+) {
+    let g = 4 * h;
+    let n = gates.len() / g.max(1);
+    let short = |len: usize| len < h * n;
+    if h == 0
+        || short(c_t.len())
+        || short(dh.len())
+        || short(dc.len())
+        || d.len() < g * n
+        || (!c.is_empty() && short(c.len()))
+    {
+        return;
+    }
+    for j in 0..n {
+        let (gates, d) = (&gates[j * g..(j + 1) * g], &mut d[j * g..(j + 1) * g]);
+        for k in 0..h {
+            let at = j * h + k;
+            let (i, f, g, o) = (gates[k], gates[h + k], gates[2 * h + k], gates[3 * h + k]);
+            let previous = if c.is_empty() { T::zero() } else { c[at] };
+            let tc = c_t[at].tanh_activation();
+            let dc_total = dc[at] + dh[at] * o * dtanh(tc);
+            d[k] = dc_total * g * dsigmoid(i);
+            d[h + k] = dc_total * previous * dsigmoid(f);
+            d[2 * h + k] = dc_total * i * dtanh(g);
+            d[3 * h + k] = dh[at] * tc * dsigmoid(o);
+            dc[at] = dc_total * f;
+        }
+    }
+}
+
+/// The GRU cells of one step over a batch of `n` samples (the batched passes' form of
+/// [`Gru::step`]): `gates` (`3H x n`) holds `W_ih x_t + b_ih` and receives the gates `r, z, n`
+/// after their activations; `hidden` (`3H x n`) is `W_hh h_{t-1} + b_hh`; `state` the
+/// previous state (`H x n`; empty for the first step: zero); `hn` and `h_new` (`H x n`)
+/// receive the memory `W_hn h_{t-1} + b_hn` and `h_t`. Does nothing if a slice is too short.
+pub fn gru_cells<T: Float>(
+    gates: &mut [T],
+    hidden: &[T],
+    state: &[T],
+    hn: &mut [T],
+    h_new: &mut [T],
+    h: usize,
+) {
+    let g = 3 * h;
+    let n = gates.len() / g.max(1);
+    let short = |len: usize| len < h * n;
+    if h == 0
+        || hidden.len() < g * n
+        || short(hn.len())
+        || short(h_new.len())
+        || (!state.is_empty() && short(state.len()))
+    {
+        return;
+    }
+    for j in 0..n {
+        let (gates, hidden) = (&mut gates[j * g..(j + 1) * g], &hidden[j * g..(j + 1) * g]);
+        for k in 0..h {
+            let at = j * h + k;
+            let r = sigmoid(gates[k] + hidden[k]);
+            let z = sigmoid(gates[h + k] + hidden[h + k]);
+            hn[at] = hidden[2 * h + k];
+            let candidate = (gates[2 * h + k] + r * hn[at]).tanh_activation();
+            gates[k] = r;
+            gates[h + k] = z;
+            gates[2 * h + k] = candidate;
+            let previous = if state.is_empty() { T::zero() } else { state[at] };
+            h_new[at] = (T::one() - z) * candidate + z * previous;
+        }
+    }
+}
+
+/// Backpropagation through the GRU cells of one step over a batch (the batched passes' form
+/// of [`Gru::step_backward`] without the products): from `gates` and `hn` (what
+/// [`gru_cells`] computed), `state` (the previous state, empty for the first step) and `dh`
+/// (`H x n`, the gradient with respect to `h_t`), writes `d_ih` and `d_hh` (`3H x n`, the
+/// gradients with respect to `W_ih x_t` and `W_hh h_{t-1}`, which differ in the `n` block by
+/// the reset gate) and `dh_prev` (`H x n`), the share of `dL/dh_{t-1}` that does not go through
+/// `W_hh`: `z dh`. Does nothing if a slice is too short.
+#[allow(clippy::too_many_arguments)]
+pub fn gru_cells_backward<T: Float>(
+    gates: &[T],
+    hn: &[T],
+    state: &[T],
+    dh: &[T],
+    d_ih: &mut [T],
+    d_hh: &mut [T],
+    dh_prev: &mut [T],
+    h: usize,
+) {
+    let g = 3 * h;
+    let n = gates.len() / g.max(1);
+    let short = |len: usize| len < h * n;
+    if h == 0
+        || short(hn.len())
+        || short(dh.len())
+        || short(dh_prev.len())
+        || d_ih.len() < g * n
+        || d_hh.len() < g * n
+        || (!state.is_empty() && short(state.len()))
+    {
+        return;
+    }
+    for j in 0..n {
+        let gates = &gates[j * g..(j + 1) * g];
+        for k in 0..h {
+            let at = j * h + k;
+            let (r, z, candidate) = (gates[k], gates[h + k], gates[2 * h + k]);
+            let previous = if state.is_empty() { T::zero() } else { state[at] };
+            let dn = dh[at] * (T::one() - z) * dtanh(candidate);
+            let dz = dh[at] * (previous - candidate) * dsigmoid(z);
+            let dr = dn * hn[at] * dsigmoid(r);
+            let column = j * g;
+            d_ih[column + k] = dr;
+            d_ih[column + h + k] = dz;
+            d_ih[column + 2 * h + k] = dn;
+            d_hh[column + k] = dr;
+            d_hh[column + h + k] = dz;
+            d_hh[column + 2 * h + k] = dn * r;
+            dh_prev[at] = dh[at] * z;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use rand::SeedableRng;
@@ -424,5 +604,112 @@ mod tests {
         let gru = Gru::<f32, 16, 1, 48>::new(&mut rng);
         assert!(gru.bias_hh.iter().all(|v| v.abs() <= 0.25));
         assert!(gru.bias_hh.iter().any(|v| v.abs() > 0.2));
+    }
+
+    /// A batch of three samples, column by column: its step's input, state and cell state.
+    fn batch<const W: usize>(salt: f64) -> [SVector<f64, W>; 3] {
+        core::array::from_fn(|j| {
+            SVector::from_fn(|i, _| ((i * 5 + j * 11) as f64 * 0.37 + salt).sin())
+        })
+    }
+
+    /// The batched cells give, column by column, what one sample's step and its backward step
+    /// give; the products around them are the caller's, done here with nalgebra.
+    #[test]
+    fn the_batched_lstm_cells_are_the_step_column_by_column() {
+        let lstm = Lstm::<f64, 3, 2, 12>::new(&mut ChaCha8Rng::seed_from_u64(5));
+        let (x, h, c) = (batch::<2>(0.1), batch::<3>(0.2), batch::<3>(0.3));
+        let (dh, dc) = (batch::<3>(0.4), batch::<3>(0.5));
+        for first in [false, true] {
+            let mut gates = [0.0; 36];
+            let (mut c_new, mut h_new) = ([0.0; 9], [0.0; 9]);
+            let mut previous = [0.0; 9];
+            for j in 0..3 {
+                let h_j = if first { SVector::zeros() } else { h[j] };
+                let a = lstm.weight_ih * x[j] + lstm.bias_ih + lstm.bias_hh + lstm.weight_hh * h_j;
+                gates[j * 12..(j + 1) * 12].copy_from_slice(a.as_slice());
+                previous[j * 3..(j + 1) * 3].copy_from_slice(c[j].as_slice());
+            }
+            let c_prev: &[f64] = if first { &[] } else { &previous };
+            lstm_cells(&mut gates, c_prev, &mut c_new, &mut h_new, 3);
+            let mut d = [0.0; 36];
+            let mut dc_prev: Vec<f64> = dc.iter().flat_map(|v| v.iter().copied()).collect();
+            let dh_all: Vec<f64> = dh.iter().flat_map(|v| v.iter().copied()).collect();
+            lstm_cells_backward(&gates, c_prev, &c_new, &dh_all, &mut dc_prev, &mut d, 3);
+            for j in 0..3 {
+                let (h_j, c_j) =
+                    if first { (SVector::zeros(), SVector::zeros()) } else { (h[j], c[j]) };
+                let step = lstm.step(&x[j], &h_j, &c_j);
+                let close =
+                    |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-14);
+                assert!(close(&gates[j * 12..(j + 1) * 12], step.gates.as_slice()));
+                assert!(close(&c_new[j * 3..(j + 1) * 3], step.c.as_slice()));
+                assert!(close(&h_new[j * 3..(j + 1) * 3], step.h.as_slice()));
+                let mut grad = Lstm::zeros();
+                let back = lstm.step_backward(
+                    &mut grad,
+                    1.0,
+                    &x[j],
+                    &h_j,
+                    &c_j,
+                    (&step.gates, &step.c),
+                    &dh[j],
+                    &dc[j],
+                );
+                assert!(close(&d[j * 12..(j + 1) * 12], back.d_ih.as_slice()));
+                assert!(close(&dc_prev[j * 3..(j + 1) * 3], back.c.as_slice()));
+            }
+        }
+    }
+
+    #[test]
+    fn the_batched_gru_cells_are_the_step_column_by_column() {
+        let gru = Gru::<f64, 3, 2, 9>::new(&mut ChaCha8Rng::seed_from_u64(6));
+        let (x, h, dh) = (batch::<2>(0.1), batch::<3>(0.2), batch::<3>(0.4));
+        for first in [false, true] {
+            let (mut gates, mut hidden) = ([0.0; 27], [0.0; 27]);
+            let (mut hn, mut h_new, mut states) = ([0.0; 9], [0.0; 9], [0.0; 9]);
+            for j in 0..3 {
+                let h_j = if first { SVector::zeros() } else { h[j] };
+                let input = gru.weight_ih * x[j] + gru.bias_ih;
+                let recurrent = gru.weight_hh * h_j + gru.bias_hh;
+                gates[j * 9..(j + 1) * 9].copy_from_slice(input.as_slice());
+                hidden[j * 9..(j + 1) * 9].copy_from_slice(recurrent.as_slice());
+                states[j * 3..(j + 1) * 3].copy_from_slice(h[j].as_slice());
+            }
+            let state: &[f64] = if first { &[] } else { &states };
+            gru_cells(&mut gates, &hidden, state, &mut hn, &mut h_new, 3);
+            let dh_all: Vec<f64> = dh.iter().flat_map(|v| v.iter().copied()).collect();
+            let (mut d_ih, mut d_hh, mut dh_prev) = ([0.0; 27], [0.0; 27], [0.0; 9]);
+            gru_cells_backward(&gates, &hn, state, &dh_all, &mut d_ih, &mut d_hh, &mut dh_prev, 3);
+            for j in 0..3 {
+                let h_j = if first { SVector::zeros() } else { h[j] };
+                let step = gru.step(&x[j], &h_j, &SVector::zeros());
+                let close =
+                    |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-14);
+                assert!(close(&gates[j * 9..(j + 1) * 9], step.gates.as_slice()));
+                assert!(close(&hn[j * 3..(j + 1) * 3], step.c.as_slice()));
+                assert!(close(&h_new[j * 3..(j + 1) * 3], step.h.as_slice()));
+                let mut grad = Gru::zeros();
+                let back = gru.step_backward(
+                    &mut grad,
+                    1.0,
+                    &x[j],
+                    &h_j,
+                    &SVector::zeros(),
+                    (&step.gates, &step.c),
+                    &dh[j],
+                    &SVector::zeros(),
+                );
+                assert!(close(&d_ih[j * 9..(j + 1) * 9], back.d_ih.as_slice()));
+                // The state's gradient: `z dh` here, plus `W_hh^T d_hh` by the caller.
+                let d_hh_j = SVector::<f64, 9>::from_column_slice(&d_hh[j * 9..(j + 1) * 9]);
+                let total = SVector::<f64, 3>::from_column_slice(&dh_prev[j * 3..(j + 1) * 3])
+                    + gru.weight_hh.tr_mul(&d_hh_j);
+                assert!(close(total.as_slice(), back.h.as_slice()));
+                // Only the reset gate's block differs between the two products' terms.
+                assert_eq!(d_ih[j * 9..j * 9 + 6], d_hh[j * 9..j * 9 + 6]);
+            }
+        }
     }
 }

@@ -6,6 +6,11 @@
 //! the backward pass adds `n_d` for every node but the output, and four temporaries `t_a` to
 //! `t_d` of the widest width, through which a node's error term flows when it cannot be
 //! updated in place. Like the rest of the generator, the code is one block per node.
+//!
+//! Every layer has batched code: dense layers, maxout, sums, concatenations, dropout and
+//! every activation (here); the recurrent layers, `rnn`, `lstm`, `gru` and their `_sequence`
+//! forms, a step at a time over the batch (`batch_recurrent`); graph convolutions and
+//! readouts (`batch_graph`).
 
 use proc_macro2::{Literal, TokenStream};
 use syn::Ident;
@@ -13,6 +18,7 @@ use syn::Ident;
 use super::activation::{element_wise, learnable_type};
 use super::api::Helper;
 use super::names::{d_name, fixed, n, output_of, passes, q, stores_input, Names};
+use super::{batch_graph, batch_recurrent};
 use crate::ir::{Activation, Combine, LossKind, Network, Node, Source};
 
 /// Networks with a layer at least this wide in both dimensions take the batched path for
@@ -26,14 +32,9 @@ pub const MIN_BATCH: usize = 6;
 
 /// Whether the network's batch calls take the batched path.
 pub fn worthwhile(net: &Network) -> bool {
-    // Recurrent layers, graph convolutions and readouts have only the per-sample code.
-    let per_sample_only = net.nodes.iter().any(|node| {
-        node.recurrence().is_some() || node.graph().is_some() || node.readout.is_some()
-    });
-    !per_sample_only
-        && net.nodes.iter().any(|node| {
-            node.linear.as_ref().is_some_and(|l| l.rows >= MIN_WIDTH && node.inputs >= MIN_WIDTH)
-        })
+    net.nodes.iter().any(|node| {
+        node.linear.as_ref().is_some_and(|l| l.rows >= MIN_WIDTH && node.inputs >= MIN_WIDTH)
+    })
 }
 
 /// The regions of the forward pass, in order, with their widths (scalars per sample).
@@ -46,6 +47,8 @@ fn forward_regions(node: &Node) -> Vec<(Ident, usize)> {
     if let Some(linear) = node.linear.as_ref().filter(|l| l.pieces.is_some()) {
         regions.push((names.h, linear.rows));
     }
+    regions.extend(batch_recurrent::forward_regions(node));
+    regions.extend(batch_graph::forward_regions(node));
     regions.push((names.z, node.outputs));
     regions.push((names.a, node.outputs));
     if node.dropout.is_some() {
@@ -87,9 +90,12 @@ pub(super) fn helpers(net: &Network) -> Vec<Helper> {
     let x = n(net.inputs);
     let o = n(net.outputs());
     let forward_width = n(forward_width(net));
+    let sequences: Vec<(Ident, usize)> =
+        net.nodes.iter().flat_map(batch_recurrent::backward_regions).collect();
     let backward_width =
         n(net.nodes[..net.nodes.len() - 1].iter().map(|n| n.outputs).sum::<usize>()
-            + 4 * widest(net));
+            + 4 * widest(net)
+            + sequences.iter().map(|r| r.1).sum::<usize>());
     let regions: Vec<(Ident, usize)> = net.nodes.iter().flat_map(forward_regions).collect();
     let rest = fixed("rest");
     let carve_forward = carve(&regions, &rest);
@@ -104,7 +110,7 @@ pub(super) fn helpers(net: &Network) -> Vec<Helper> {
     let temporaries: Vec<(Ident, usize)> =
         ["t_a", "t_b", "t_c", "t_d"].iter().map(|&t| (fixed(t), widest)).collect();
     let back = fixed("back");
-    let carve_backward = carve(&[accumulators.clone(), temporaries].concat(), &back);
+    let carve_backward = carve(&[accumulators.clone(), temporaries, sequences].concat(), &back);
     let d_names = accumulators.iter().map(|a| &a.0);
     let backward = backward(net);
     let xs = q!(::nn::__private::SMatrix<T, #x, B>);
@@ -262,6 +268,17 @@ fn forward(net: &Network) -> TokenStream {
         let fused = element_wise(node.activation)
             .filter(|_| node.linear.as_ref().is_some_and(|l| l.pieces.is_none()));
         match (&node.linear, fused) {
+            (Some(linear), _) if linear.recurrent.is_some() => {
+                out.extend(batch_recurrent::forward(node, &input));
+            }
+            (Some(linear), _) if linear.graph.is_some() => {
+                out.extend(batch_graph::forward(net, node, &input));
+                out.extend(activation(node));
+            }
+            (None, _) if node.readout.is_some() => {
+                out.extend(batch_graph::readout(node, &input));
+                out.extend(activation(node));
+            }
             (Some(linear), Some(f)) => {
                 let rows = n(linear.rows);
                 out.extend(q! {
@@ -364,8 +381,18 @@ fn backward(net: &Network) -> TokenStream {
                 }
             });
         }
+        if node.recurrence().is_some() {
+            body.extend(batch_recurrent::backward(node, distribute(net, node)));
+            out.extend(q!({ #body }));
+            continue;
+        }
         if !fused {
             body.extend(activation_backward(node));
+        }
+        if node.graph().is_some() || node.readout.is_some() {
+            body.extend(batch_graph::backward(net, node));
+            out.extend(q!({ #body }));
+            continue;
         }
         if let Some(linear) = &node.linear {
             let rows = n(linear.rows);

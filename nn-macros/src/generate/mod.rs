@@ -8,6 +8,8 @@
 //! - `gated`: the same three passes for `lstm` and `gru`, calling the runtime's cells;
 //! - `stream`: with `stream: NetState`, the state type and the streaming call `step`;
 //! - `batch`: the passes of a whole batch through the runtime's blocked kernels;
+//! - `batch_recurrent`: the same for the recurrent layers, a step at a time over the batch;
+//! - `batch_graph`: the same for graph convolutions and readouts;
 //! - `api`: the inherent methods users call, and the private helpers they share;
 //! - `traits`: the `nn::Network` and `nn::Model` impls.
 
@@ -21,6 +23,8 @@ mod activation;
 mod api;
 mod backward;
 mod batch;
+mod batch_graph;
+mod batch_recurrent;
 mod forward;
 mod gated;
 mod layout;

@@ -43,15 +43,18 @@ pub(super) fn fixed(word: &str) -> Ident {
 /// what follows a name's last `_`, and different lines or roles give different names.
 ///
 /// - `in`: the gathered input of a layer that reads a sum or a concatenation;
-/// - `h`: a maxout layer's pieces; `z`: the pre-activation; `a`: the activation;
+/// - `h`: a maxout layer's pieces (in the batched passes, a gated layer's step product
+///   `W_hh h_{t-1}`); `z`: the pre-activation; `a`: the activation;
 /// - `m`: the dropout mask; `y`: the output after dropout;
 /// - `sz`, `sa`: a recurrent layer's pre-activations and states, a column per step;
+/// - `sx`, `sd`: in the batched passes, a recurrent layer's input regrouped step by step, and
+///   the error terms of its pre-activations (a gated layer's gate rows) at every step;
 /// - `sg`, `sc`: a gated layer's gates and memory (LSTM cell state, GRU `W_hn h + b_hn`);
 /// - `ahat`, `xa`: a graph convolution's normalised adjacency and its mixed inputs;
 /// - `d`: the gradient of the loss with respect to the node's output (the backward passes);
 /// - `t`: the node's tangent (forward mode).
 pub const ROLES: &[&str] =
-    &["in", "h", "z", "a", "m", "y", "sz", "sa", "sg", "sc", "ahat", "xa", "d", "t"];
+    &["in", "h", "z", "a", "m", "y", "sz", "sa", "sx", "sd", "sg", "sc", "ahat", "xa", "d", "t"];
 
 /// `<line>_<role>`, spanned at the line's name; a raw name loses its `r#` (`r#type` gives
 /// `type_z`).
@@ -65,6 +68,8 @@ pub(super) fn derived(line: &Ident, role: &str) -> Ident {
 pub(super) struct Names {
     pub sz: Ident,
     pub sa: Ident,
+    pub sx: Ident,
+    pub sd: Ident,
     pub sg: Ident,
     pub sc: Ident,
     pub ahat: Ident,
@@ -83,6 +88,8 @@ impl Names {
         Names {
             sz: derived(name, "sz"),
             sa: derived(name, "sa"),
+            sx: derived(name, "sx"),
+            sd: derived(name, "sd"),
             sg: derived(name, "sg"),
             sc: derived(name, "sc"),
             ahat: derived(name, "ahat"),
