@@ -255,8 +255,8 @@ nn::network! {
 /// the first) and `S + 1` backward (`W_hh^T D_t` for each step after the first, then `dW_ih`
 /// and `dW_hh` over all steps), beside the dense head's three. After a thread's first batched
 /// call has made its scratch buffer, a step allocates at most what those kernel calls allocate
-/// (`matrixmultiply`'s packing buffer, one per product), measured here on one call of each
-/// shape: a buffer per step, a gradient or a trace would exceed it.
+/// (the `gemm` crate's flags and packing buffer: see `nn::kernels`), measured here on one
+/// call of each shape: a buffer per step, a gradient or a trace would exceed it.
 #[test]
 fn recurrent_batches_allocate_only_in_the_products() {
     fn check<T: Float>() {
