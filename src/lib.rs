@@ -720,7 +720,7 @@ pub use nn_runtime::nalgebra;
 #[doc(no_inline)]
 pub use nn_runtime::rand;
 // The inference core, with or without `std`.
-pub use nn_runtime::{activation, dropout, graph, kernels, loss, recurrent, simd, summary};
+pub use nn_runtime::{activation, architecture, dropout, graph, kernels, loss, recurrent, simd, summary};
 pub use nn_runtime::{
     axpy, norm_squared, Dense, Float, Gru, Init, LayerInfo, Lstm, Model, Network, Param, ParamKind,
     ParamMut, Recurrent, StateVisitor, Summary,

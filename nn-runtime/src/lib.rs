@@ -16,6 +16,7 @@
 #![warn(missing_docs)]
 
 pub mod activation;
+pub mod architecture;
 #[cfg(feature = "std")]
 pub mod data;
 pub mod dropout;

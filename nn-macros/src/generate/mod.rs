@@ -9,7 +9,8 @@
 //! - `stream`: with `stream: NetState`, the state type and the streaming call `step`;
 //! - `batch`: the passes of a whole batch through the runtime's blocked kernels;
 //! - `api`: the inherent methods users call, and the private helpers they share;
-//! - `traits`: the `nn::Network` and `nn::Model` impls.
+//! - `traits`: the `nn::Network` and `nn::Model` impls;
+//! - `describe`: `nn::architecture::Described`, the network as data for the runtime to walk.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote_spanned};
@@ -21,6 +22,7 @@ mod activation;
 mod api;
 mod backward;
 mod batch;
+mod describe;
 mod forward;
 mod gated;
 mod layout;
@@ -44,6 +46,7 @@ pub fn network(net: &Network) -> TokenStream {
     let trace = forward::trace_struct(net);
     let api = api::api(net);
     let traits = traits::network_impl(net);
+    let described = describe::described(net);
     let unused = unused_warnings(net);
     let stream = stream::stream(net);
     q! {
@@ -56,6 +59,7 @@ pub fn network(net: &Network) -> TokenStream {
             #trace
             #api
             #traits
+            #described
         };
 
         #unused
