@@ -358,7 +358,7 @@ impl Architecture {
     }
 
     /// The `network!` block that declares this architecture (a `pub struct` of the same
-    /// name), one line per node as a person would write it: a line reading the line above
+    /// name), one line per node as a person would write it: a layer reading the line above
     /// does not name it, an `identity` activation is not written.
     #[cfg(feature = "std")]
     pub fn listing(&self) -> String {
@@ -375,8 +375,11 @@ impl Architecture {
                 sources.iter().map(|&s| self.source_name(s)).collect()
             };
             let mut stages: Vec<String> = Vec::new();
+            // A line without a layer or readout names its source even when it is the line
+            // above: `d: c -> dropout(0.5)`, `copy: d` (a line cannot start with an activation).
+            let bare = node.layer.is_none() && node.readout.is_none();
             match node.combine {
-                Combine::Read(source) if source == above => {}
+                Combine::Read(source) if source == above && !bare => {}
                 Combine::Read(source) => stages.push(self.source_name(source).into()),
                 Combine::Sum(sources) => stages.push(names(sources).join(" + ")),
                 Combine::Concat(sources) => {
@@ -399,8 +402,7 @@ impl Architecture {
                 }
                 None => {}
             }
-            let nothing_else = stages.is_empty() && node.dropout.is_none();
-            if node.activation != Activation::Identity || nothing_else {
+            if node.activation != Activation::Identity {
                 stages.push(node.activation.dsl());
             }
             if let Some(p) = node.dropout {
