@@ -159,7 +159,7 @@ impl Parse for Head {
 ///
 /// Expands to `struct Name<T = f32>(PhantomData<T>); impl<T> Name<T> { fn seeded(..) ..
 /// fn forward<const I: usize>(&self, _x: &SVector<T, I>) -> SVector<T, 1> { unreachable!() } .. }`.
-fn fallback(vis: &Visibility, name: &Ident, widths: Widths) -> TokenStream {
+pub(crate) fn fallback(vis: &Visibility, name: &Ident, widths: Widths) -> TokenStream {
     // A stub named like its own generic parameter would not compile; the error says to rename.
     if crate::check::GENERIC_PARAMETERS.iter().any(|p| name == p) {
         return TokenStream::new();

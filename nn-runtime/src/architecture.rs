@@ -330,7 +330,7 @@ impl Activation {
             Activation::GeluTanh => "gelu_tanh",
             Activation::GeluSigmoid => "gelu_sigmoid",
             Activation::Softmax => "softmax",
-            Activation::HardSigmoid(slope) if slope == 0.2 => "hard_sigmoid_onnx",
+            Activation::HardSigmoid(0.2) => "hard_sigmoid_onnx",
             Activation::HardSigmoid(_) => "hard_sigmoid_pytorch",
             Activation::LeakyRelu(g) => return format!("leaky_relu({g:?})"),
             Activation::Elu(g) => return format!("elu({g:?})"),
