@@ -16,7 +16,6 @@
 
 use nn::architecture::Described;
 use nn::nalgebra::SVector;
-use nn::Model;
 
 nn::onnx_network!("../tests/fixtures/onnx/torch_mlp.onnx", pub struct TorchMlp);
 
