@@ -11,7 +11,8 @@
 //! The entries, by what they are about: the struct and its punctuation; the settings
 //! (`input:`, `loss:`, `l2:`); literals and the size bound; layers; activations; dropout;
 //! lines that read other lines (sums, concatenations); memory networks; graph networks;
-//! weights baked in at compile time; and the calls made on a network.
+//! weights baked in at compile time; ONNX models compiled by `onnx_network!`; and the calls
+//! made on a network.
 
 /// One entry: the mistake and the fix as docs, the case's code and message in between.
 macro_rules! entry {
@@ -762,6 +763,33 @@ entry! {
     /// Two `weights:` lines.
     baked_file_twice = "bake/given-twice",
     fix: "keep one."
+}
+
+// ONNX models compiled by `onnx_network!` (feature `onnx`).
+
+entry! {
+    /// An ONNX operator that no line of `network!` computes; the error names the node and its
+    /// operator.
+    onnx_unsupported_operator = "onnx/unsupported-operator",
+    fix: "export the model without it, or with the operators of the coverage table in `nn::onnx`."
+}
+
+entry! {
+    /// An input whose width is a symbol rather than a number: a network's widths are fixed.
+    onnx_dynamic_shape = "onnx/dynamic-shape",
+    fix: "export the model with a fixed feature width (only the batch may be dynamic)."
+}
+
+entry! {
+    /// A tensor of a dtype the import does not read (integers of 8 or 16 bits, strings, ...).
+    onnx_unknown_dtype = "onnx/unknown-dtype",
+    fix: "export the weights as float32 (or float64)."
+}
+
+entry! {
+    /// An ONNX file that cannot be read; the path is relative to the source file naming it.
+    onnx_unreadable_file = "onnx/unreadable-file",
+    fix: "write the path relative to the file that holds the `onnx_network!` call."
 }
 
 // Calls on a network.

@@ -569,6 +569,68 @@
 //! # Ok::<(), nn::WeightsError>(())
 //! ```
 //!
+//! # ONNX, both ways (feature `onnx`)
+//!
+//! With the `onnx` feature, `nn::onnx::save_onnx(&net, "model.onnx")` writes any network as a
+//! standard ONNX model (opset 17, float32) with its weights, for ONNX Runtime, tract, browsers
+//! and phones; and `nn::onnx_network!("model.onnx", pub struct Name)` compiles an ONNX model
+//! into the equivalent `network!` while the program compiles, its weights baked into
+//! `Name::<f32>::BAKED` (and `f64`). The path is relative to the source file that names it;
+//! editing the file rebuilds the crate. `Name::<f32>::ARCHITECTURE.listing()` (trait
+//! `nn::architecture::Described`, implemented by every network) prints the `network!` block a
+//! model reads as, to copy into a program and train further.
+//!
+//! ```text
+//! nn::onnx_network!("model.onnx", pub struct Imported);
+//! let y = Imported::<f32>::BAKED.forward(&x);   // x: SVector<f32, I>, I read from the file
+//! ```
+//!
+//! What each line of `network!` becomes, and what the import reads back:
+//!
+//! | `network!` | ONNX operators |
+//! |---|---|
+//! | `dense(n)`, `dense(n, bias = false)` | `Gemm` (`transB = 1`); `MatMul` by the transposed weight. Import also reads `MatMul` then `Add` of a bias, and `Gemm` with `transB = 0` |
+//! | `maxout(units, pieces)` | `Gemm`, `Reshape` to `[batch, units, pieces]`, `ReduceMax` |
+//! | `a + b`, `concat(a, b)` | `Sum` (import: `Add` too), `Concat` along the features |
+//! | `dropout(p)` | `Identity` (inference), `p` in the metadata; import drops `Dropout` operators likewise |
+//! | `sigmoid`, `tanh`, `relu`, `softplus`, `softmax` | `Sigmoid`, `Tanh`, `Relu`, `Softplus`, `Softmax` |
+//! | `leaky_relu(g)`, `elu(g)` | `LeakyRelu`, `Elu` with `alpha = g` |
+//! | `hard_logistic`, `hard_sigmoid_onnx`, `hard_sigmoid_pytorch` | `HardSigmoid` with `alpha` 1/4, 0.2 (ONNX's and Keras's default), 1/6 (PyTorch's `Hardsigmoid`), `beta = 1/2`: each convention exact |
+//! | `hard_tanh` | `Clip` to `[-1, 1]` |
+//! | `prelu`, `prelu_shared` | `PRelu` with a slope per unit or one |
+//! | `swish(b)`, `gelu_sigmoid`, `swish_learnable` | `x * Sigmoid(b * x)` (`b` = 1.702; a learnable `b` per unit); import also reads PyTorch's `SiLU`, `x * Sigmoid(x)` |
+//! | `gelu`, `gelu_tanh` | `Erf` and `Tanh` formulas of tensor operators; import also reads opset 20's `Gelu` |
+//! | `rnn`, `lstm`, `gru` (and `_sequence`) | `RNN`, `LSTM`, `GRU` (PyTorch's cell: `linear_before_reset = 1`), framed by `Reshape`, `Transpose`, `Squeeze` |
+//! | `graph_conv(n)` | the normalised adjacency and the products as tensor operators (`Slice`, `Reshape`, `Transpose`, `Add`, `ReduceSum`, `Sqrt`, `Reciprocal`, `Mul`, `MatMul`) |
+//! | `mean_nodes`, `sum_nodes` | `Reshape`, `ReduceMean` or `ReduceSum` over the nodes |
+//!
+//! ONNX has no place for training settings, so the export writes them in the model's
+//! `metadata_props`: `nn.loss`, `nn.l2`, `nn.dropout.<line>` and `nn.init.<line>` (the
+//! initial slope or beta of a learnable activation), and the whole block as `nn.network`; the
+//! import reads them back. **A model without `nn.loss`** (from PyTorch, Keras, ...) is given
+//! `cross_entropy` when its output is a `softmax`, `binary_cross_entropy` when it is a
+//! `sigmoid`, and `mse` otherwise; an initial slope or beta without metadata is PyTorch's
+//! (0.25 for PReLU, 1 for swish).
+//!
+//! Not supported, and why:
+//!
+//! - Convolutions and pooling over images, attention, normalisation layers, embeddings:
+//!   `network!` has no such layers (it computes fixed-width vectors); an import names the node
+//!   and its operator in a compile error (see [`errors`]).
+//! - Dynamic shapes: every width of a network is a type; only the batch dimension may be a
+//!   symbol. Non-float weights (`INT8` and other quantised models): the layers compute in
+//!   `f32` or `f64`.
+//! - An `rnn` whose activation ONNX's `RNN` has no name for (`gelu`, `swish`, `prelu`, ...):
+//!   the export is an error naming the line rather than a loop unrolled over the steps.
+//! - Bidirectional recurrent operators, initial states and sequence lengths: `network!`'s
+//!   recurrent layers read forwards from a zero state over every step.
+//! - The import recognises the operators of this table, one at a time or in the groups the
+//!   export writes (PyTorch's exports of the same modules are the same groups); a model that
+//!   computes the same function with other operators is an error at its first unknown node.
+//!
+//! Tract (in `cargo test`) runs every layer kind's export and matches `forward` to 1e-5;
+//! tests/fixtures/check_onnx_exports.py runs the ONNX checker and ONNX Runtime on them.
+//!
 //! # Memory
 //!
 //! A network keeps its parameters inline while they total at most 8192 scalars (64 KiB in
@@ -725,6 +787,8 @@
 #![warn(missing_docs)]
 
 pub use nn_macros::network;
+#[cfg(feature = "onnx")]
+pub use nn_macros::onnx_network;
 // The runtime's modules and items, named one by one rather than through a glob: rustdoc
 // inlines everything a glob re-exports, nalgebra's and rand's two thousand items included
 // (even with `doc(no_inline)` or `doc(hidden)` on them). A module or item added to the root of
@@ -737,7 +801,9 @@ pub use nn_runtime::nalgebra;
 #[doc(no_inline)]
 pub use nn_runtime::rand;
 // The inference core, with or without `std`.
-pub use nn_runtime::{activation, dropout, graph, kernels, loss, recurrent, simd, summary};
+pub use nn_runtime::{
+    activation, architecture, dropout, graph, kernels, loss, recurrent, simd, summary,
+};
 pub use nn_runtime::{
     axpy, norm_squared, Dense, Float, Gru, Init, LayerInfo, Lstm, Model, Network, Param, ParamKind,
     ParamMut, Recurrent, StateVisitor, Summary,
@@ -752,6 +818,9 @@ pub use nn_runtime::{
 };
 #[cfg(feature = "std")]
 pub use nn_runtime::{data, gradcheck, io, metrics, optim, predict, train};
+
+#[cfg(feature = "onnx")]
+pub use nn_runtime::onnx;
 
 #[cfg(feature = "std")]
 pub mod errors;

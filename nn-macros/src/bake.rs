@@ -105,10 +105,18 @@ fn tensors(node: &Node) -> Vec<Tensor> {
         rows: len,
         cols: 1,
     };
-    let mut tensors = vec![matrix("weight", rows, cols)];
-    if node.recurrence().is_some() {
-        tensors.push(matrix("recurrent", rows, rows));
+    if let Some(r) = node.recurrence() {
+        // PyTorch's four tensors, the gates' blocks stacked: `weight_ih_l0`, `weight_hh_l0`,
+        // `bias_ih_l0`, `bias_hh_l0`.
+        let g = r.cell.gates() * rows;
+        return vec![
+            matrix("weight_ih_l0", g, r.width),
+            matrix("weight_hh_l0", g, rows),
+            vector("bias_ih_l0", g),
+            vector("bias_hh_l0", g),
+        ];
     }
+    let mut tensors = vec![matrix("weight", rows, cols)];
     if node.linear.as_ref().is_some_and(|l| l.bias) {
         tensors.push(vector("bias", rows));
     }
@@ -119,7 +127,7 @@ fn tensors(node: &Node) -> Vec<Tensor> {
 }
 
 /// A tensor's values read from the file, widened to `f64` (exact for every float dtype).
-type Values = BTreeMap<String, Vec<f64>>;
+pub(crate) type Values = BTreeMap<String, Vec<f64>>;
 
 /// The constants, or the errors at the path; on errors the constants are still emitted, all
 /// zeros, so that code using `BAKED` sees only the mistake in the file.
@@ -152,7 +160,7 @@ pub fn baked(net: &Network, weights: &Weights) -> (TokenStream, syn::Result<()>)
 
 /// The file a path names: relative to the source file whose tokens name it, else (outside a
 /// compiler, or for tokens without a file) to the crate's manifest directory.
-fn resolve(path: &LitStr) -> PathBuf {
+pub(crate) fn resolve(path: &LitStr) -> PathBuf {
     let named = PathBuf::from(path.value());
     if named.is_absolute() {
         return named;
@@ -400,7 +408,7 @@ fn f16_to_f64(bits: u16) -> f64 {
 }
 
 /// `impl Net<f32> { pub const BAKED: Self = Self { .. }; }`.
-fn constant(net: &Network, values: &Values, shown: &str, is_f32: bool) -> TokenStream {
+pub(crate) fn constant(net: &Network, values: &Values, shown: &str, is_f32: bool) -> TokenStream {
     let name = &net.name;
     let scalar = if is_f32 { quote!(f32) } else { quote!(f64) };
     let fields = net.nodes.iter().filter(|n| n.linear.is_some()).map(|node| {
@@ -417,9 +425,18 @@ fn constant(net: &Network, values: &Values, shown: &str, is_f32: bool) -> TokenS
         };
         let weight = find("weight").unwrap_or_else(|| zeros(rows, 0));
         let bias = find("bias").unwrap_or_else(|| zeros(rows, 1));
-        if node.recurrence().is_some() {
-            let recurrent = find("recurrent").unwrap_or_else(|| zeros(rows, rows));
-            return quote!(#field: ::nn::Recurrent { weight: #weight, recurrent: #recurrent, bias: #bias });
+        if let Some(r) = node.recurrence() {
+            let g = r.cell.gates() * rows;
+            let ty = match r.cell {
+                crate::ir::Cell::Elman => quote!(::nn::Recurrent),
+                crate::ir::Cell::Lstm => quote!(::nn::Lstm),
+                crate::ir::Cell::Gru => quote!(::nn::Gru),
+            };
+            let weight_ih = find("weight_ih_l0").unwrap_or_else(|| zeros(g, r.width));
+            let weight_hh = find("weight_hh_l0").unwrap_or_else(|| zeros(g, rows));
+            let bias_ih = find("bias_ih_l0").unwrap_or_else(|| zeros(g, 1));
+            let bias_hh = find("bias_hh_l0").unwrap_or_else(|| zeros(g, 1));
+            return quote!(#field: #ty { weight_ih: #weight_ih, weight_hh: #weight_hh, bias_ih: #bias_ih, bias_hh: #bias_hh });
         }
         let activation = node
             .activation

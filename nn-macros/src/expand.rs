@@ -152,13 +152,14 @@ impl Parse for Head {
 }
 
 /// The declared struct with no layers and the whole generated API: the inherent methods,
-/// `nn::Network` and `nn::Model`, each body unreachable. A width the block still shows is
+/// `nn::Network`, `nn::Model` and `nn::architecture::Described` (no lines), each body
+/// unreachable. A width the block still shows is
 /// kept (`SVector<T, 2>`); one it does not becomes a const parameter of each method, so that
 /// any call type-checks and the user sees only the mistake in the block.
 ///
 /// Expands to `struct Name<T = f32>(PhantomData<T>); impl<T> Name<T> { fn seeded(..) ..
 /// fn forward<const I: usize>(&self, _x: &SVector<T, I>) -> SVector<T, 1> { unreachable!() } .. }`.
-fn fallback(vis: &Visibility, name: &Ident, widths: Widths) -> TokenStream {
+pub(crate) fn fallback(vis: &Visibility, name: &Ident, widths: Widths) -> TokenStream {
     // A stub named like its own generic parameter would not compile; the error says to rename.
     if crate::check::GENERIC_PARAMETERS.iter().any(|p| name == p) {
         return TokenStream::new();
@@ -310,6 +311,16 @@ fn fallback(vis: &Visibility, name: &Ident, widths: Widths) -> TokenStream {
                 _f: &mut ::nn::StateVisitor<'_, T>,
             ) {
             }
+        }
+
+        impl<T> ::nn::architecture::Described for #name<T> {
+            const ARCHITECTURE: ::nn::architecture::Architecture = ::nn::architecture::Architecture {
+                name: #name_text,
+                input: ::nn::architecture::Input::Vector(0),
+                nodes: &[],
+                loss: ::nn::architecture::Loss::Mse,
+                l2: ::core::option::Option::None,
+            };
         }
 
         impl<T: ::nn::Float, #(#params),*> ::nn::Model<T, #i, #o> for #name<T> {

@@ -13,6 +13,12 @@ mod ctxt;
 mod expand;
 mod generate;
 mod ir;
+#[cfg(feature = "onnx")]
+mod onnx;
+#[cfg(feature = "onnx")]
+#[allow(missing_docs, clippy::all, clippy::pedantic)]
+#[rustfmt::skip]
+mod onnx_proto;
 mod parse;
 mod suggest;
 #[cfg(test)]
@@ -24,4 +30,14 @@ mod tests;
 #[proc_macro]
 pub fn network(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
     expand::network(input.into()).into()
+}
+
+/// Compiles an ONNX model into the equivalent `network!`, its weights baked into
+/// `Name::<f32>::BAKED` and `Name::<f64>::BAKED`: `onnx_network!("model.onnx", pub struct Name)`.
+///
+/// See the `nn` crate's `onnx` module for the operators it reads.
+#[cfg(feature = "onnx")]
+#[proc_macro]
+pub fn onnx_network(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
+    onnx::onnx_network(input.into()).into()
 }

@@ -10,12 +10,13 @@
 //!   buffers. Without it the crate is `#![no_std]` and needs no allocator: what remains is
 //!   the inference core (layers held inline, activations through `libm`, losses, dropout's
 //!   masks, the [`Network`] trait), and the generated batch calls run sample by sample.
-//! - `parallel`, `serde`: see the `nn` crate; both imply `std`.
+//! - `parallel`, `serde`, `onnx`: see the `nn` crate; all imply `std`.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![warn(missing_docs)]
 
 pub mod activation;
+pub mod architecture;
 #[cfg(feature = "std")]
 pub mod data;
 pub mod dropout;
@@ -31,6 +32,8 @@ pub mod loss;
 #[cfg(feature = "std")]
 pub mod metrics;
 mod network;
+#[cfg(feature = "onnx")]
+pub mod onnx;
 #[cfg(feature = "std")]
 pub mod optim;
 #[cfg(feature = "std")]

@@ -11,7 +11,8 @@
 //! - `batch_recurrent`: the same for the recurrent layers, a step at a time over the batch;
 //! - `batch_graph`: the same for graph convolutions and readouts;
 //! - `api`: the inherent methods users call, and the private helpers they share;
-//! - `traits`: the `nn::Network` and `nn::Model` impls.
+//! - `traits`: the `nn::Network` and `nn::Model` impls;
+//! - `describe`: `nn::architecture::Described`, the network as data for the runtime to walk.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote_spanned};
@@ -25,6 +26,7 @@ mod backward;
 mod batch;
 mod batch_graph;
 mod batch_recurrent;
+mod describe;
 mod forward;
 mod gated;
 mod layout;
@@ -48,6 +50,7 @@ pub fn network(net: &Network) -> TokenStream {
     let trace = forward::trace_struct(net);
     let api = api::api(net);
     let traits = traits::network_impl(net);
+    let described = describe::described(net);
     let unused = unused_warnings(net);
     let stream = stream::stream(net);
     q! {
@@ -60,6 +63,7 @@ pub fn network(net: &Network) -> TokenStream {
             #trace
             #api
             #traits
+            #described
         };
 
         #unused
