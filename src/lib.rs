@@ -658,10 +658,12 @@
 //!
 //! **Two threads.** Inside [`kernels::with_threads(2, ..)`](kernels::with_threads) (with the
 //! `parallel` feature), in the `_parallel` calls, and in a [`Trainer`] given
-//! [`threads(2)`](Trainer::threads), every batched product of at least 65,536 multiply-adds
-//! is split between two threads of rayon's pool by the columns it writes: a layer's outputs
+//! [`threads(2)`](Trainer::threads), every batched product of at least 524,288 multiply-adds
+//! is split between the calling thread and a helper thread by the columns it writes: a layer's outputs
 //! by samples, its weight gradient by inputs. Neither thread writes what the other must add,
-//! there is no second gradient, and the results are those of one thread, bit for bit.
+//! there is no second gradient, and the results are those of one thread, bit for bit. On the
+//! two-vCPU machine of BENCHMARKS.md this is not yet faster than one thread (the handover
+//! per product costs more than half a product saves there; see "Large batches").
 //!
 //! # Vector units
 //!

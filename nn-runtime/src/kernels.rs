@@ -16,7 +16,7 @@
 //! allocations per product. The bias and the activation follow in one
 //! pass over the result ([`dense_batch`]).
 //!
-//! [`with_threads`] splits every product between two threads of rayon's pool (with the
+//! [`with_threads`] splits every large product between this thread and a helper thread (with the
 //! `parallel` feature), each writing its own columns of the result.
 //!
 //! Every function here processes what fits in its slices and never panics on mismatched
@@ -124,30 +124,54 @@ fn run<T: Float>(p: Product<'_, T>) {
         let (b0, b1) = (b, b.skip_columns(mid));
         let left = Product { m, n: mid, k, a, b: b0, alpha, beta, c: c0, bias, act: act0, f };
         let right = Product { m, n: n - mid, k, a, b: b1, alpha, beta, c: c1, bias, act: act1, f };
-        // The activation pass runs at this thread's vector level on both threads.
+        // This thread computes the left half while the helper thread takes the right (at this
+        // thread's vector level, for the activation pass): one handover and one wait per
+        // product.
         let level = crate::simd::current_override();
-        rayon::join(
-            || crate::simd::with_override(level, || product(left)),
-            || crate::simd::with_override(level, || product(right)),
-        );
+        match helper() {
+            Some(pool) => pool.in_place_scope(|scope| {
+                scope.spawn(move |_| crate::simd::with_override(level, || product(right)));
+                product(left);
+            }),
+            None => {
+                product(left);
+                product(right);
+            }
+        }
         return;
     }
     product(p);
 }
 
-/// Products of fewer multiply-adds than this stay on one thread: below it, handing half to
-/// another thread costs about as much as it saves.
+/// The one thread that takes the second half of split products: a pool of its own, not
+/// rayon's global one, whose idle threads (one per core) spin while they look for work and
+/// would take the core from the thread computing the first half. `None` if the thread could
+/// not be started: products then run on the calling thread alone.
 #[cfg(feature = "parallel")]
-const MIN_SPLIT: usize = 1 << 16;
+fn helper() -> Option<&'static rayon::ThreadPool> {
+    static HELPER: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    HELPER
+        .get_or_init(|| {
+            let builder = rayon::ThreadPoolBuilder::new().num_threads(1);
+            builder.thread_name(|_| "nn-kernels".to_owned()).build().ok()
+        })
+        .as_ref()
+}
+
+/// Products of fewer multiply-adds than this stay on one thread: below it, waking another
+/// thread and waiting for it costs about as much as it saves (measured: W2's products at a
+/// batch of 32, 0.3 million multiply-adds each, ran slower on two threads).
+#[cfg(feature = "parallel")]
+const MIN_SPLIT: usize = 1 << 19;
 
 #[cfg(feature = "std")]
 std::thread_local! {
     static THREADS: core::cell::Cell<usize> = const { core::cell::Cell::new(1) };
 }
 
-/// Runs `f` with the batched products it makes on this thread split between `threads`
-/// threads of rayon's pool (with the `parallel` feature; without it, or for `threads < 2`,
-/// on this thread alone). Every product is split by the columns of what it writes (a
+/// Runs `f` with the batched products it makes on this thread split between this thread and
+/// a helper thread (with the `parallel` feature; without it, or for `threads < 2`, on this
+/// thread alone). Every product is split by the columns of what it writes (a
 /// batch's outputs by samples, a weight gradient by inputs), so each thread writes its own
 /// part of every result and nothing is summed afterwards; the threads meet once per product.
 /// Results are the same as on one thread, bit for bit.
