@@ -389,10 +389,9 @@ pub fn linear_backward_params<T: Float>(
         act: &mut [],
         f: Elementwise::Identity,
     });
-    for d in d.chunks_exact(rows.max(1)) {
-        for (db, &d) in db.iter_mut().zip(d) {
-            *db += alpha * d;
-        }
+    // The bias gradient, if the layer has a bias (`db` then has `rows` entries, else none).
+    if db.len() == rows {
+        add_column_sums(d, db, alpha);
     }
 }
 
@@ -439,14 +438,19 @@ pub fn copy_rows<T: Float>(
     dst_rows: usize,
     offset: usize,
 ) {
-    let columns = src.chunks(src_rows.max(1)).zip(dst.chunks_mut(dst_rows.max(1)));
-    for (src, dst) in columns {
-        // An offset near `usize::MAX` reaches past every slice: nothing to copy, no overflow.
-        let Some(end) = offset.checked_add(src.len()) else { return };
-        if let Some(dst) = dst.get_mut(offset..end) {
-            dst.copy_from_slice(src);
-        }
-    }
+    into_rows(src, src_rows, dst, dst_rows, offset, <[T]>::copy_from_slice);
+}
+
+/// Adds the `src_rows x n` matrix `src` to rows `offset..offset + src_rows` of the
+/// `dst_rows x n` matrix `dst`: the gradient of one step of a batch of sequences.
+pub fn add_to_rows<T: Float>(
+    src: &[T],
+    src_rows: usize,
+    dst: &mut [T],
+    dst_rows: usize,
+    offset: usize,
+) {
+    into_rows(src, src_rows, dst, dst_rows, offset, add_assign);
 }
 
 /// Adds rows `offset..offset + dst_rows` of the `src_rows x n` matrix `src` to the
@@ -458,13 +462,7 @@ pub fn add_rows<T: Float>(
     dst: &mut [T],
     dst_rows: usize,
 ) {
-    let columns = src.chunks(src_rows.max(1)).zip(dst.chunks_mut(dst_rows.max(1)));
-    for (src, dst) in columns {
-        let Some(end) = offset.checked_add(dst.len()) else { return };
-        if let Some(src) = src.get(offset..end) {
-            add_assign(dst, src);
-        }
-    }
+    from_rows(src, src_rows, offset, dst, dst_rows, add_assign);
 }
 
 /// Copies rows `offset..offset + dst_rows` of the `src_rows x n` matrix `src` into the
@@ -477,29 +475,42 @@ pub fn take_rows<T: Float>(
     dst: &mut [T],
     dst_rows: usize,
 ) {
-    let columns = src.chunks(src_rows.max(1)).zip(dst.chunks_mut(dst_rows.max(1)));
-    for (src, dst) in columns {
-        let Some(end) = offset.checked_add(dst.len()) else { return };
-        if let Some(src) = src.get(offset..end) {
-            dst.copy_from_slice(src);
-        }
-    }
+    from_rows(src, src_rows, offset, dst, dst_rows, <[T]>::copy_from_slice);
 }
 
-/// Adds the `src_rows x n` matrix `src` to rows `offset..offset + src_rows` of the
-/// `dst_rows x n` matrix `dst`: the gradient of one step of a batch of sequences.
-pub fn add_to_rows<T: Float>(
+/// `f(rows offset.. of dst's column, src's column)` for every column.
+fn into_rows<T: Float>(
     src: &[T],
     src_rows: usize,
     dst: &mut [T],
     dst_rows: usize,
     offset: usize,
+    f: impl Fn(&mut [T], &[T]),
 ) {
     let columns = src.chunks(src_rows.max(1)).zip(dst.chunks_mut(dst_rows.max(1)));
     for (src, dst) in columns {
+        // An offset near `usize::MAX` reaches past every slice: nothing to do, no overflow.
         let Some(end) = offset.checked_add(src.len()) else { return };
         if let Some(dst) = dst.get_mut(offset..end) {
-            add_assign(dst, src);
+            f(dst, src);
+        }
+    }
+}
+
+/// `f(dst's column, rows offset.. of src's column)` for every column.
+fn from_rows<T: Float>(
+    src: &[T],
+    src_rows: usize,
+    offset: usize,
+    dst: &mut [T],
+    dst_rows: usize,
+    f: impl Fn(&mut [T], &[T]),
+) {
+    let columns = src.chunks(src_rows.max(1)).zip(dst.chunks_mut(dst_rows.max(1)));
+    for (src, dst) in columns {
+        let Some(end) = offset.checked_add(dst.len()) else { return };
+        if let Some(src) = src.get(offset..end) {
+            f(dst, src);
         }
     }
 }
