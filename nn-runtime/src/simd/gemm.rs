@@ -6,9 +6,10 @@
 //! `f32` and `f64`. Side by side on the products W2 to W4 make (`bench/gemm-compare`,
 //! BENCHMARKS.md "Large batches") it was the fastest on every one: 0.3 to 0.9 of the time of
 //! `matrixmultiply` (nalgebra's, used before) and 0.5 to 0.75 of the time of a blocked kernel
-//! of this crate's own with the bias and activation fused into its register tile. Its one entry point takes raw pointers: [`product`] calls it only after
-//! [`Product::fits`] has checked that every element the shapes and strides address lies inside
-//! its slice, the invariant that makes the call sound.
+//! of this crate's own with the bias and activation fused into its register tile. Its one
+//! entry point takes raw pointers: [`product`] calls it only after [`Product::fits`] has
+//! checked that every element the shapes and strides address lies inside its slice, the
+//! invariant that makes the call sound.
 //!
 //! Without `std` (where no batched pass runs, see `kernels::BATCHED`), nalgebra's `gemm` on
 //! strided views stands in.
