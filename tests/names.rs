@@ -143,8 +143,8 @@ network! {
         backprop_batched: backprop_batch + backprop,
         beta: concat(backprop_batched, backprop) -> dense(8) -> relu,
         bias: dense(8) -> softplus -> dropout(0.25),
-        bias_activation: maxout(8, 2) -> prelu,
-        out: concat(bias_activation, Weight) -> dense(3),
+        dense_batch: maxout(8, 2) -> prelu,
+        out: concat(dense_batch, Weight) -> dense(3),
         loss: mse,
         l2: 0.001,
     }
@@ -802,8 +802,8 @@ network! {
         buffer: maxout(8, 2) -> prelu,
         binary_cross_entropy_with_logits_grad: dense(8) -> tanh,
         binary_cross_entropy_with_logits: dense(8) -> prelu_shared,
-        bias_activation: binary_cross_entropy_with_logits + binary_cross_entropy_with_logits_grad,
-        out: concat(bias_activation, d_a) -> dense(3),
+        with_threads: binary_cross_entropy_with_logits + binary_cross_entropy_with_logits_grad,
+        out: concat(with_threads, d_a) -> dense(3),
         loss: mse,
         l2: 0.001,
     }

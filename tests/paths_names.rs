@@ -44,10 +44,15 @@ network! {
 }
 differential!(named_t: NamedT, Spec::mse());
 
-/// `d` declared before `a`, both 8 wide, once failed to compile (E0502, "cannot borrow
-/// `*d_a`…", pointed at the user's tokens): the case is its own program, compiled and run by
-/// trybuild, so that a compile error there fails this test and not the whole file.
-#[test]
-fn d_declared_before_a() {
-    trybuild::TestCases::new().pass("tests/paths_names/d_before_a.rs");
+network! {
+    /// `d` declared before `a`, both 8 wide, once failed to compile (E0502, "cannot borrow
+    /// `*d_a`…", pointed at the user's tokens).
+    struct DBeforeA {
+        input: 8,
+        d: dense(8) -> tanh,
+        a: dense(8) -> relu,
+        out: dense(3),
+        loss: mse,
+    }
 }
+differential!(d_declared_before_a: DBeforeA, Spec::mse());
