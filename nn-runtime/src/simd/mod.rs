@@ -193,16 +193,7 @@ pub fn with_level<R>(level: Level, f: impl FnOnce() -> R) -> Result<R, Unavailab
     #[cfg(not(feature = "std"))]
     return Ok(f());
     #[cfg(feature = "std")]
-    {
-        struct Restore(Option<Level>);
-        impl Drop for Restore {
-            fn drop(&mut self) {
-                OVERRIDE.with(|c| c.set(self.0));
-            }
-        }
-        let _restore = Restore(OVERRIDE.with(|c| c.replace(Some(level))));
-        Ok(f())
-    }
+    Ok(with_override(Some(level), f))
 }
 
 /// This thread's [`with_level`] override, if any: what work handed to another thread takes
@@ -212,8 +203,9 @@ pub(crate) fn current_override() -> Option<Level> {
     OVERRIDE.with(Cell::get)
 }
 
-/// Runs `f` with this thread's override set to `level` (one [`current_override`] returned).
-#[cfg(feature = "parallel")]
+/// Runs `f` with this thread's override set to `level` ([`with_level`] checked it, or
+/// [`current_override`] returned it), then restores the one before.
+#[cfg(feature = "std")]
 pub(crate) fn with_override<R>(level: Option<Level>, f: impl FnOnce() -> R) -> R {
     struct Restore(Option<Level>);
     impl Drop for Restore {
@@ -278,28 +270,22 @@ fn tokens() -> &'static Tokens {
 #[inline]
 pub(crate) fn dispatch<Op: WithSimd>(op: Op) -> Op::Output {
     #[cfg(feature = "std")]
-    return dispatch_at(OVERRIDE.with(Cell::get).unwrap_or(tokens().process), op);
+    {
+        let tokens = tokens();
+        let level = OVERRIDE.with(Cell::get).unwrap_or(tokens.process);
+        #[cfg(target_arch = "x86_64")]
+        match (level, tokens.v4, tokens.v3) {
+            (Level::Avx512, Some(v4), _) => return Simd::vectorize(v4, op),
+            (Level::Avx2 | Level::Avx512, _, Some(v3)) => return Simd::vectorize(v3, op),
+            _ => {}
+        }
+        #[cfg(target_arch = "aarch64")]
+        if let Some(neon) = pulp::aarch64::Neon::try_new() {
+            return Simd::vectorize(neon, op);
+        }
+        let _ = level;
+    }
     // Without `std` there is no detection: the baseline's scalar stand-in.
-    #[cfg(not(feature = "std"))]
-    Simd::vectorize(pulp::Scalar::new(), op)
-}
-
-/// Runs `op` at `level` (the baseline if the CPU lacks it).
-#[cfg(feature = "std")]
-#[inline]
-fn dispatch_at<Op: WithSimd>(level: Level, op: Op) -> Op::Output {
-    let tokens = tokens();
-    #[cfg(target_arch = "x86_64")]
-    match (level, tokens.v4, tokens.v3) {
-        (Level::Avx512, Some(v4), _) => return Simd::vectorize(v4, op),
-        (Level::Avx2 | Level::Avx512, _, Some(v3)) => return Simd::vectorize(v3, op),
-        _ => {}
-    }
-    #[cfg(target_arch = "aarch64")]
-    if let Some(neon) = pulp::aarch64::Neon::try_new() {
-        return Simd::vectorize(neon, op);
-    }
-    let _ = (level, tokens);
     Simd::vectorize(pulp::Scalar::new(), op)
 }
 
